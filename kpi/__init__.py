@@ -1,0 +1,5 @@
+"""Manufacturing quality KPI library: ingestion, KPI engine and exports (never imports streamlit)."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,127 @@
+"""The store: one SQLAlchemy engine per database URL, schema creation, ledger and audit helpers.
+
+DuckDB allows a single read-write process, so callers create one engine and share it
+(the app caches it with ``st.cache_resource``; the CLI makes one per command).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+
+from kpi.settings import Settings
+from kpi.tables import FACT_TABLES, audit_log, batches, metadata
+
+
+class BatchStatus:
+    """Ledger states of a batch (plain strings are what is stored)."""
+
+    ACTIVE = "active"
+    UNDONE = "undone"
+
+
+def create_engine(settings: Settings) -> sa.Engine:
+    """Open (and create if needed) the database behind ``settings.db_url``."""
+    db_path = settings.duckdb_path
+    if db_path is not None:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(settings.db_url)
+    init_schema(engine)
+    return engine
+
+
+def init_schema(engine: sa.Engine) -> None:
+    """Create missing tables; declared in code because reflection is unreliable here."""
+    metadata.create_all(engine, checkfirst=True)
+
+
+def is_duckdb(conn: sa.Connection | sa.Engine) -> bool:
+    return conn.dialect.name == "duckdb"
+
+
+def raw_duckdb(conn: sa.Connection) -> Any:
+    """The DuckDB connection under a SQLAlchemy connection, for Arrow registration."""
+    return conn.connection.dbapi_connection
+
+
+def insert_arrow(conn: sa.Connection, table: sa.Table, data: pa.Table) -> None:
+    """Bulk-insert an Arrow table through DuckDB's native path (never ``to_sql``)."""
+    if data.num_rows == 0:
+        return
+    if not is_duckdb(conn):
+        conn.execute(table.insert(), data.to_pylist())
+        return
+    view = f"_incoming_{table.name}"
+    duck = raw_duckdb(conn)
+    duck.register(view, data)
+    try:
+        cols = ", ".join(f'"{name}"' for name in data.column_names)
+        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {view}')
+    finally:
+        duck.unregister(view)
+
+
+def next_id(conn: sa.Connection, column: sa.Column) -> int:
+    """Next integer id; safe because all writes go through one writer in one transaction."""
+    current = conn.execute(sa.select(sa.func.max(column))).scalar()
+    return int(current or 0) + 1
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def record_audit(
+    conn: sa.Connection, user: str, action: str, subject: str, detail: str = ""
+) -> None:
+    """Append one line to the audit log inside the caller's transaction."""
+    conn.execute(
+        audit_log.insert().values(
+            event_id=next_id(conn, audit_log.c.event_id),
+            occurred_at=now(),
+            user_name=user,
+            action=action,
+            subject=subject,
+            detail=detail,
+        )
+    )
+
+
+def list_batches(engine: sa.Engine) -> pd.DataFrame:
+    """The load ledger, newest first."""
+    query = sa.select(batches).order_by(batches.c.batch_id.desc())
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return pd.DataFrame(rows, columns=[c.name for c in batches.columns])
+
+
+def list_audit(engine: sa.Engine) -> pd.DataFrame:
+    query = sa.select(audit_log).order_by(audit_log.c.event_id.desc())
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return pd.DataFrame(rows, columns=[c.name for c in audit_log.columns])
+
+
+def is_empty(engine: sa.Engine) -> bool:
+    """True when no batch was ever loaded (the app then seeds the demo data)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(batches)).scalar() == 0
+
+
+def current_row_counts(engine: sa.Engine) -> dict[str, int]:
+    """Rows currently in force per kind; used by tests and the ledger consistency check."""
+    counts: dict[str, int] = {}
+    with engine.connect() as conn:
+        for kind, table in FACT_TABLES.items():
+            query = sa.select(sa.func.count()).where(table.c.replaced_by.is_(None))
+            counts[kind.value] = int(conn.execute(query).scalar() or 0)
+    return counts
+
+
+def archive_path(settings: Settings, sha256: str) -> Path:
+    return settings.archive_dir / sha256

@@ -1,0 +1,90 @@
+"""Tables declared in code (reflection is broken with duckdb-engine 0.17 on DuckDB 2.0).
+
+Fact tables are derived from the input-kind contract in ``kpi.schema`` so the two can
+never drift apart. Every fact row carries the batch that loaded it (``batch_id``) and,
+once a later file corrects it or an undo withdraws it, the batch that retired it
+(``replaced_by``). Current data is simply ``replaced_by IS NULL``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from kpi.schema import KINDS, ColType, Kind
+
+metadata = sa.MetaData()
+
+_SQL_TYPES: dict[ColType, type[sa.types.TypeEngine]] = {
+    ColType.TEXT: sa.String,
+    ColType.DATE: sa.Date,
+    ColType.TIMESTAMP: sa.DateTime,
+    ColType.COUNT: sa.BigInteger,
+    ColType.NUMBER: sa.Float,
+    ColType.BOOL: sa.Boolean,
+}
+
+# grain: one row per accepted or undone file load
+batches = sa.Table(
+    "batches",
+    metadata,
+    sa.Column("batch_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("file_name", sa.String, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("rows_loaded", sa.Integer, nullable=False),
+    sa.Column("rows_replaced", sa.Integer, nullable=False),
+    sa.Column("warnings", sa.String, nullable=False, server_default=""),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("loaded_at", sa.DateTime, nullable=False),
+    sa.Column("loaded_by", sa.String, nullable=False),
+    sa.Column("undone_at", sa.DateTime),
+    sa.Column("undone_by", sa.String),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+)
+
+
+def _fact_table(kind: Kind) -> sa.Table:
+    spec = KINDS[kind]
+    columns = [
+        sa.Column(c.name, _SQL_TYPES[c.type], nullable=not c.required and c.default is None)
+        for c in spec.columns
+    ]
+    return sa.Table(
+        kind.value,
+        metadata,
+        sa.Column("batch_id", sa.Integer, nullable=False, index=True),
+        sa.Column("replaced_by", sa.Integer, index=True),
+        sa.Column("source_line", sa.Integer, nullable=False),
+        *columns,
+    )
+
+
+# grain: one row per input row of the kind (current and history)
+FACT_TABLES: dict[Kind, sa.Table] = {kind: _fact_table(kind) for kind in Kind}
+
+# grain: one row per objective (kpi x scope x validity window)
+targets = sa.Table(
+    "targets",
+    metadata,
+    sa.Column("target_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kpi", sa.String, nullable=False),
+    sa.Column("scope_dim", sa.String, nullable=False),  # all | plant | line | product
+    sa.Column("scope_value", sa.String, nullable=False, server_default=""),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("valid_from", sa.Date),
+    sa.Column("valid_to", sa.Date),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String, nullable=False),
+)
+
+# grain: one row per change to anything a user is accountable for (uploads, undo, targets)
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("occurred_at", sa.DateTime, nullable=False),
+    sa.Column("user_name", sa.String, nullable=False),
+    sa.Column("action", sa.String, nullable=False),
+    sa.Column("subject", sa.String, nullable=False),
+    sa.Column("detail", sa.String, nullable=False, server_default=""),
+)
