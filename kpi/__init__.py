@@ -1,4 +1,4 @@
-"""Manufacturing quality KPI library: ingestion, KPI engine and exports (never imports streamlit)."""
+"""Manufacturing quality KPI library: ingestion, KPI engine, exports; never imports streamlit."""
 
 from __future__ import annotations
 

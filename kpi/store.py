@@ -58,6 +58,7 @@ def insert_arrow(conn: sa.Connection, table: sa.Table, data: pa.Table) -> None:
         return
     view = f"_incoming_{table.name}"
     duck = raw_duckdb(conn)
+    duck.complete()  # DuckDB 2.0 refuses register() while an earlier result is unfinished
     duck.register(view, data)
     try:
         cols = ", ".join(f'"{name}"' for name in data.column_names)
