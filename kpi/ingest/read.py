@@ -135,7 +135,8 @@ def structural_problems(
 ) -> list[Problem]:
     """Rows DuckDB could not split into the header's columns."""
     rows = scratch.execute(
-        "SELECT line, error_type, csv_line FROM reject_errors ORDER BY line LIMIT 1000"
+        "SELECT line, min(error_type), min(csv_line) FROM reject_errors "
+        "GROUP BY line ORDER BY line LIMIT 1000"
     ).fetchall()
     problems = []
     for line, error_type, csv_line in rows:
