@@ -41,7 +41,7 @@ def _open_days(dates: pd.DatetimeIndex, closed: tuple[tuple[int, int], ...]) -> 
 
 def _line_grid(rng: np.random.Generator, line: lay.Line, dates: pd.DatetimeIndex) -> np.ndarray:
     """Boolean [day, shift] matrix: which shifts this line is staffed on."""
-    weekday = dates.weekday.to_numpy()
+    weekday = dates.day_of_week.to_numpy()
     grid = np.zeros((len(dates), len(_SHIFTS)), dtype=bool)
     if line.pattern is lay.Pattern.CONTINUOUS:
         grid[:] = True
