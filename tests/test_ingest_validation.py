@@ -80,30 +80,30 @@ def test_all_problems_are_collected_not_just_the_first(engine, settings) -> None
 
 def test_duplicate_keys_for_deliveries_and_receipts(engine, settings) -> None:
     deliveries = (
-        "order_id,line_no,customer,due_date,ship_date,quantity_ordered,quantity_shipped\n"
-        "SO-1,1,Acme,2026-03-01,2026-03-01,10,10\n"
-        "SO-1,2,Acme,2026-03-01,,10,\n"
-        "SO-1,1,Acme,2026-03-02,2026-03-01,10,10\n"
-    ).encode()
+        b"order_id,line_no,customer,due_date,ship_date,quantity_ordered,quantity_shipped\n"
+        b"SO-1,1,Acme,2026-03-01,2026-03-01,10,10\n"
+        b"SO-1,2,Acme,2026-03-01,,10,\n"
+        b"SO-1,1,Acme,2026-03-02,2026-03-01,10,10\n"
+    )
     assert _only(_reject(engine, settings, deliveries)).line == 4
     receipts = (
-        "po_id,line_no,supplier,due_date,received_date\n"
-        "PO-9,1,Steelco,2026-03-01,2026-03-03\n"
-        "po-9,1,Steelco,2026-03-01,2026-03-03\n"
-        "PO-9,1,Steelco,2026-03-01,2026-03-04\n"
-    ).encode()
+        b"po_id,line_no,supplier,due_date,received_date\n"
+        b"PO-9,1,Steelco,2026-03-01,2026-03-03\n"
+        b"po-9,1,Steelco,2026-03-01,2026-03-03\n"
+        b"PO-9,1,Steelco,2026-03-01,2026-03-04\n"
+    )
     assert _only(_reject(engine, settings, receipts)).line == 4
 
 
 def test_downtime_rules(engine, settings) -> None:
     data = (
-        "date,shift,line,reason,minutes,planned,start\n"
-        "2026-03-02,A,L1,Jam,0,no,2026-03-02 07:00\n"
-        "2026-03-02,A,L1,Jam,1441,no,\n"
-        "2026-03-02,A,L1,Break,30,maybe,\n"
-        "2026-03-02,A,L1,Jam,5,no,yesterday\n"
-        "2026-03-02,A,L1,Jam,5,NO,2026-03-02T08:00:00\n"
-    ).encode()
+        b"date,shift,line,reason,minutes,planned,start\n"
+        b"2026-03-02,A,L1,Jam,0,no,2026-03-02 07:00\n"
+        b"2026-03-02,A,L1,Jam,1441,no,\n"
+        b"2026-03-02,A,L1,Break,30,maybe,\n"
+        b"2026-03-02,A,L1,Jam,5,no,yesterday\n"
+        b"2026-03-02,A,L1,Jam,5,NO,2026-03-02T08:00:00\n"
+    )
     result = _reject(engine, settings, data)
     found = [(p.line, p.column) for p in result.problems]
     assert found == [(2, "minutes"), (3, "minutes"), (4, "planned"), (5, "start")]
@@ -111,10 +111,10 @@ def test_downtime_rules(engine, settings) -> None:
 
 def test_defect_disposition_must_be_scrap_or_rework(engine, settings) -> None:
     data = (
-        "date,shift,line,defect,quantity,disposition\n"
-        "2026-03-02,A,L1,Burr,3,scrap\n"
-        "2026-03-02,A,L1,Burr,3,landfill\n"
-    ).encode()
+        b"date,shift,line,defect,quantity,disposition\n"
+        b"2026-03-02,A,L1,Burr,3,scrap\n"
+        b"2026-03-02,A,L1,Burr,3,landfill\n"
+    )
     problem = _only(_reject(engine, settings, data))
     assert (problem.line, problem.column, problem.value) == (3, "disposition", "landfill")
 
@@ -157,12 +157,12 @@ def test_ragged_row_is_reported_with_its_line(engine, settings) -> None:
 
 def test_line_numbers_survive_quotes_and_blank_lines(engine, settings) -> None:
     data = (
-        "date,shift,line,reason,minutes\n"
-        '2026-03-02,A,L1,"Jam, feeder",5\n'
-        "\n"
-        '2026-03-02,A,L1,"Two-line\nreason",5\n'
-        "2026-03-02,A,L1,Jam,-5\n"
-    ).encode()
+        b"date,shift,line,reason,minutes\n"
+        b'2026-03-02,A,L1,"Jam, feeder",5\n'
+        b"\n"
+        b'2026-03-02,A,L1,"Two-line\nreason",5\n'
+        b"2026-03-02,A,L1,Jam,-5\n"
+    )
     problem = _only(_reject(engine, settings, data))
     assert (problem.line, problem.column) == (6, "minutes")
 

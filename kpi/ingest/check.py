@@ -70,15 +70,16 @@ def _check_rows(
     if row_count == 0 and not structural:
         problem = Problem("The file has a header but no data rows.", line=1)
         return Checked(kind=spec.kind, problems=[problem], problem_count=1)
-    columns = validate.column_map(spec, source.headers)
-    rules = validate.build_rules(spec, columns)
-    value_rows, value_total = validate.value_problems(scratch, rules)
-    typed.create_typed(scratch, spec, columns, defaults)
+    present = validate.column_map(spec, source.headers)
+    typed.create_parsed(scratch, spec, present, defaults)
+    rules = validate.build_rules(spec, present)
+    bad_rows = validate.count_bad_rows(scratch, rules)
+    cells, cell_total = validate.failing_cells(scratch, rules) if bad_rows else ([], 0)
     cross = typed.over_produced(scratch, spec)
     dupes = typed.duplicate_keys(scratch, spec)
-    total = len(structural) + value_total + len(cross) + len(dupes)
+    total = len(structural) + cell_total + len(cross) + len(dupes)
     if total:
-        problems = structural + _locate(source, scratch, rules, value_rows, cross, dupes, spec)
+        problems = structural + _locate(source, scratch, rules, cells, cross, dupes, spec)
         return Checked(
             spec.kind,
             problems=problems[:MAX_LISTED_PROBLEMS],
@@ -86,9 +87,11 @@ def _check_rows(
             warnings=warnings,
         )
     report("preparing", 0.7)
-    rows = scratch.sql("SELECT * FROM typed ORDER BY row_index").to_arrow_table()
     return Checked(
-        spec.kind, rows=rows, warnings=warnings, date_span=typed.date_span(scratch, spec)
+        spec.kind,
+        rows=typed.typed_rows(scratch, spec),
+        warnings=warnings,
+        date_span=typed.date_span(scratch, spec),
     )
 
 

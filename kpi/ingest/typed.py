@@ -1,64 +1,75 @@
-"""Typed projection of the text table, and the checks that need typed values.
+"""Parsing the text table into typed values, and the checks that need typed values.
 
-The projection uses ``try_`` casts so that the cross-row checks (scrap above produced,
-duplicate natural keys) can run on the same pass as the value rules and every problem
-is reported together. Defaults for optional columns are applied here, once.
+``parsed`` holds, per canonical column, the parsed value (``try_`` casts, defaults
+applied) and the trimmed raw text beside it, so one table serves the value rules, the
+cross-row checks (scrap above produced, duplicate keys) and the final typed export.
 """
 
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
 
 from kpi.ingest.problems import MAX_LISTED_PROBLEMS
+from kpi.ingest.validate import raw_name
 from kpi.schema import ColType, Column, Kind, KindSpec
 
 _TRUE = "('yes', 'y', 'true', '1')"
 _FALSE = "('no', 'n', 'false', '0')"
+_SQL_TYPE = {
+    ColType.TEXT: "VARCHAR",
+    ColType.DATE: "DATE",
+    ColType.TIMESTAMP: "TIMESTAMP",
+    ColType.COUNT: "BIGINT",
+    ColType.NUMBER: "DOUBLE",
+    ColType.BOOL: "BOOLEAN",
+}
 
 
 def _literal(value: str | None) -> str:
-    if value is None:
-        return "NULL"
-    return "'" + value.replace("'", "''") + "'"
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
 
 
-def _typed_expr(column: Column, cell: str | None, default: str | None) -> str:
-    v = f"nullif(trim({cell}), '')" if cell else "NULL"
-    fallback = _literal(default)
-    kind = column.type
-    if kind is ColType.DATE:
-        expr = f"CAST(try_strptime({v}, '%Y-%m-%d') AS DATE)"
-    elif kind is ColType.TIMESTAMP:
-        expr = f"try_cast({v} AS TIMESTAMP)"
-    elif kind is ColType.COUNT:
-        expr = f"try_cast(try_cast(coalesce({v}, {fallback}) AS DOUBLE) AS BIGINT)"
-        return expr
-    elif kind is ColType.NUMBER:
-        expr = f"try_cast(coalesce({v}, {fallback}) AS DOUBLE)"
-        return expr
-    elif kind is ColType.BOOL:
-        value = f"lower(coalesce({v}, {fallback}))"
-        return f"CASE WHEN {value} IN {_TRUE} THEN true WHEN {value} IN {_FALSE} THEN false END"
-    elif column.choices:
-        expr = f"lower({v})"
-    else:
-        expr = v
-    return f"coalesce({expr}, {fallback})" if default is not None else expr
+def _parse_expr(column: Column, text: str) -> str:
+    """SQL turning trimmed text (NULL when blank) into the column's value, never guessing."""
+    if column.type is ColType.DATE:
+        return f"CAST(try_strptime({text}, '%Y-%m-%d') AS DATE)"
+    if column.type is ColType.TIMESTAMP:
+        return f"try_cast({text} AS TIMESTAMP)"
+    if column.type in (ColType.COUNT, ColType.NUMBER):
+        return f"try_cast({text} AS DOUBLE)"
+    if column.type is ColType.BOOL:
+        return f"CASE WHEN lower({text}) IN {_TRUE} THEN true WHEN lower({text}) IN {_FALSE} THEN false END"
+    if column.choices:
+        return f"lower({text})"
+    return text
 
 
-def create_typed(
+def create_parsed(
     scratch: duckdb.DuckDBPyConnection,
     spec: KindSpec,
-    columns: dict[str, str],
+    present: dict[str, str],
     defaults: dict[str, str],
 ) -> None:
-    """Create table ``typed`` with canonical names and SQL types, plus ``row_index``."""
+    """Create table ``parsed``: row_index, each parsed column, and its raw text."""
     parts = ["rowid AS row_index"]
     for column in spec.columns:
+        source = present.get(column.name)
+        raw = f"nullif(trim({source}), '')" if source else "NULL"
         default = defaults.get(column.name, column.default)
-        expr = _typed_expr(column, columns.get(column.name), default)
-        parts.append(f'{expr} AS "{column.name}"')
-    scratch.execute(f"CREATE OR REPLACE TABLE typed AS SELECT {', '.join(parts)} FROM raw")
+        text = f"coalesce({raw}, {_literal(default)})" if default is not None else raw
+        parts.append(f'{_parse_expr(column, text)} AS "{column.name}"')
+        parts.append(f'{raw} AS "{raw_name(column.name)}"')
+    scratch.execute(f"CREATE OR REPLACE TABLE parsed AS SELECT {', '.join(parts)} FROM raw")
+
+
+def typed_rows(scratch: duckdb.DuckDBPyConnection, spec: KindSpec) -> pa.Table:
+    """The checked rows with their final SQL types, as Arrow, in file order."""
+    casts = ", ".join(
+        f'CAST("{c.name}" AS {_SQL_TYPE[c.type]}) AS "{c.name}"' for c in spec.columns
+    )
+    scratch.complete()  # DuckDB 2.0: finish any pending result before a relation query
+    return scratch.sql(f"SELECT row_index, {casts} FROM parsed").to_arrow_table()
 
 
 def over_produced(scratch: duckdb.DuckDBPyConnection, spec: KindSpec) -> list[tuple[int, str]]:
@@ -66,14 +77,11 @@ def over_produced(scratch: duckdb.DuckDBPyConnection, spec: KindSpec) -> list[tu
     if spec.kind is not Kind.PRODUCTION:
         return []
     rows = scratch.execute(
-        "SELECT row_index, units_scrapped, units_reworked, units_produced FROM typed "
+        "SELECT row_index, units_scrapped, units_reworked, units_produced FROM parsed "
         "WHERE units_scrapped + units_reworked > units_produced ORDER BY row_index LIMIT ?",
         [MAX_LISTED_PROBLEMS],
     ).fetchall()
-    return [
-        (int(index), f"scrapped {scrapped} + reworked {reworked} > produced {produced}")
-        for index, scrapped, reworked, produced in rows
-    ]
+    return [(int(i), f"scrapped {s:g} + reworked {r:g} > produced {p:g}") for i, s, r, p in rows]
 
 
 def duplicate_keys(scratch: duckdb.DuckDBPyConnection, spec: KindSpec) -> list[tuple[int, int]]:
@@ -81,9 +89,14 @@ def duplicate_keys(scratch: duckdb.DuckDBPyConnection, spec: KindSpec) -> list[t
     if not spec.natural_key:
         return []
     key = ", ".join(f'"{name}"' for name in spec.natural_key)
+    repeated = scratch.execute(f"SELECT count(*) - count(DISTINCT ({key})) FROM parsed").fetchone()[
+        0
+    ]
+    if not repeated:
+        return []
     rows = scratch.execute(
         f"SELECT row_index, first_index FROM (SELECT row_index, "
-        f"min(row_index) OVER (PARTITION BY {key}) AS first_index FROM typed) "
+        f"min(row_index) OVER (PARTITION BY {key}) AS first_index FROM parsed) "
         f"WHERE row_index <> first_index ORDER BY row_index LIMIT ?",
         [MAX_LISTED_PROBLEMS],
     ).fetchall()
@@ -91,8 +104,8 @@ def duplicate_keys(scratch: duckdb.DuckDBPyConnection, spec: KindSpec) -> list[t
 
 
 def date_span(scratch: duckdb.DuckDBPyConnection, spec: KindSpec) -> tuple | None:
-    """First and last date of a shift-scoped file, for the summary refresh."""
+    """First and last date of a dated file, for the summary refresh."""
     if "date" not in spec.names:
         return None
-    first, last = scratch.execute('SELECT min("date"), max("date") FROM typed').fetchone()
+    first, last = scratch.execute('SELECT min("date"), max("date") FROM parsed').fetchone()
     return (first, last) if first is not None else None
