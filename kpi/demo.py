@@ -16,14 +16,13 @@ import pandas as pd
 from kpi import demo_layout as lay
 from kpi.demo_orders import deliveries_frame, receipts_frame
 from kpi.demo_plant import plant_frames
+from kpi.ingest import IngestResult, ingest_bytes
 from kpi.schema import KINDS, ColType, Kind
 from kpi.settings import Settings
 from kpi.store import is_empty
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
-
-    from kpi.ingest import IngestResult
 
 DEFAULT_SEED = lay.DEFAULT_SEED
 DEFAULT_END = lay.DEFAULT_END
@@ -76,8 +75,6 @@ def seed_demo(
     engine: sa.Engine, settings: Settings, seed: int = DEFAULT_SEED
 ) -> list[IngestResult]:
     """Load every demo frame through the real loader, one batch per kind."""
-    from kpi.ingest import ingest_bytes  # imported late: the loader pulls in the whole store
-
     results = []
     for kind, frame in generate(seed).items():
         data = to_csv_bytes(kind, frame)
