@@ -52,8 +52,10 @@ def _fact_table(kind: Kind) -> sa.Table:
     return sa.Table(
         kind.value,
         metadata,
-        sa.Column("batch_id", sa.Integer, nullable=False, index=True),
-        sa.Column("replaced_by", sa.Integer, index=True),
+        # no secondary indexes: DuckDB's zone maps serve these filters, and ART index
+        # upkeep would make bulk loads several times slower
+        sa.Column("batch_id", sa.Integer, nullable=False),
+        sa.Column("replaced_by", sa.Integer),
         sa.Column("source_line", sa.Integer, nullable=False),
         *columns,
     )
@@ -87,4 +89,57 @@ audit_log = sa.Table(
     sa.Column("action", sa.String, nullable=False),
     sa.Column("subject", sa.String, nullable=False),
     sa.Column("detail", sa.String, nullable=False, server_default=""),
+)
+
+
+# --- KPI engine summary tables (kept current by kpi.summary.refresh_dates at every load) ---
+
+_SUMMARY_MEASURES = (
+    ("prod_rows", sa.BigInteger),
+    ("planned_minutes", sa.Double),
+    ("ideal_minutes", sa.Double),
+    ("ideal_missing", sa.BigInteger),
+    ("units_produced", sa.BigInteger),
+    ("units_scrapped", sa.BigInteger),
+    ("units_reworked", sa.BigInteger),
+    ("planned_stop_minutes", sa.Double),  # matched downtime, allocated by planned-minutes share
+    ("unplanned_stop_minutes", sa.Double),
+    ("unplanned_stops", sa.Double),
+)
+
+
+def _measure_columns(extra: tuple[tuple[str, type[sa.types.TypeEngine]], ...] = ()) -> list:
+    return [sa.Column(name, typ, nullable=False) for name, typ in _SUMMARY_MEASURES + extra]
+
+
+# grain: one row per current production date x shift x plant x line x machine x product
+summary_oee_day = sa.Table(
+    "summary_oee_day",
+    metadata,
+    sa.Column("date", sa.Date, nullable=False, index=True),
+    sa.Column("shift", sa.String, nullable=False),
+    sa.Column("plant", sa.String, nullable=False),
+    sa.Column("line", sa.String, nullable=False),
+    sa.Column("machine", sa.String),
+    sa.Column("product", sa.String, nullable=False),
+    *_measure_columns(),
+)
+
+# grain: one row per date x plant x line with any current production, downtime or defects
+summary_line_day = sa.Table(
+    "summary_line_day",
+    metadata,
+    sa.Column("date", sa.Date, nullable=False, index=True),
+    sa.Column("plant", sa.String, nullable=False),
+    sa.Column("line", sa.String, nullable=False),
+    *_measure_columns(
+        (
+            ("dt_rows", sa.BigInteger),
+            ("dt_minutes", sa.Double),
+            ("dt_unplanned_minutes", sa.Double),
+            ("dt_unplanned_stops", sa.BigInteger),
+            ("defect_rows", sa.BigInteger),
+            ("defect_quantity", sa.BigInteger),
+        )
+    ),
 )

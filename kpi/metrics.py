@@ -1,0 +1,233 @@
+"""Compute any catalogue KPI by grain, dimensions and filters, always as Σnumerator/Σdenominator.
+
+One SQL query per source: the inner SELECT sums the source's measures per period and
+dimension values; the outer SELECT evaluates each KPI's numerator and denominator
+expressions on those sums. Values are then derived in pandas, so a zero denominator
+yields an empty value (NaN), never 0 and never an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from kpi.catalogue import CATALOGUE, KPI, Dim, Formula, Grain, Source, get_kpi
+from kpi.grains import period_sql
+from kpi.sources import Relation, pick_relation
+
+COLUMNS_TAIL = ["kpi", "value", "numerator", "denominator", "target", "status"]
+_TRUE = {"true", "yes", "y", "1", "planned"}
+_FALSE = {"false", "no", "n", "0", "unplanned"}
+
+
+@dataclass(frozen=True)
+class Query:
+    """A validated KPI request (what the report CLI and the dashboard filters build)."""
+
+    kpis: tuple[str, ...]
+    grain: Grain = Grain.TOTAL
+    by: tuple[Dim, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    where: tuple[tuple[Dim, str], ...] = field(default=())
+    as_of: dt.date | None = None
+
+    @property
+    def as_of_date(self) -> dt.date:
+        return self.as_of or dt.date.today()
+
+
+def make_query(
+    kpis: Iterable[str],
+    grain: Grain | str = Grain.TOTAL,
+    by: Iterable[Dim | str] = (),
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    where: Mapping[Dim | str, str] | Iterable[tuple[Dim | str, str]] = (),
+    as_of: dt.date | None = None,
+) -> Query:
+    """Validate names against the catalogue; raises ValueError with a user-facing message."""
+    names = tuple(dict.fromkeys(k.strip() for k in kpis if k.strip()))
+    if not names:
+        raise ValueError("give at least one KPI")
+    entries = [get_kpi(n) for n in names]
+    grain = _enum(Grain, grain, "grain")
+    dims = tuple(dict.fromkeys(_enum(Dim, d, "dimension") for d in by))
+    pairs = where.items() if isinstance(where, Mapping) else where
+    filters = tuple((_enum(Dim, d, "dimension"), _norm_value(_enum(Dim, d, "dimension"), v))
+                    for d, v in pairs)  # fmt: skip
+    for dim in list(dims) + [d for d, _ in filters]:
+        bad = [k.name for k in entries if dim not in k.dims]
+        if bad:
+            raise ValueError(f"dimension {dim.value!r} does not apply to {', '.join(bad)}")
+    if date_from and date_to and date_from > date_to:
+        raise ValueError(f"--from {date_from} is after --to {date_to}")
+    return Query(names, grain, dims, date_from, date_to, filters, as_of)
+
+
+def _enum(enum: type, value: object, what: str):
+    try:
+        return enum(str(value).strip().lower())
+    except ValueError:
+        choices = ", ".join(e.value for e in enum)
+        raise ValueError(f"unknown {what} {value!r}; choose from {choices}") from None
+
+
+def _norm_value(dim: Dim, value: str) -> str:
+    """``planned`` filters accept yes/no/true/false; other values match exactly."""
+    if dim is not Dim.PLANNED:
+        return value
+    low = value.strip().lower()
+    if low in _TRUE | _FALSE:
+        return "true" if low in _TRUE else "false"
+    raise ValueError(f"planned must be true or false, not {value!r}")
+
+
+@contextmanager
+def connected(bind: sa.Engine | sa.Connection):
+    """Use a caller's connection (e.g. inside a transaction) or open one from an engine."""
+    if isinstance(bind, sa.Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
+
+
+def compute(
+    bind: sa.Engine | sa.Connection,
+    query: Query,
+    *,
+    near_band: float = 0.10,
+    use_summary: bool = True,
+    with_targets: bool = True,
+) -> pd.DataFrame:
+    """KPI values as period, <by dims>, kpi, value, numerator, denominator, target, status."""
+    from kpi.targets import attach_targets  # targets imports metrics helpers
+
+    frames = []
+    with connected(bind) as conn:
+        for source, entries in _by_source(query.kpis).items():
+            wide = _query_source(conn, source, entries, query, use_summary)
+            frames.append(_to_long(wide, entries, query))
+        out = pd.concat(frames, ignore_index=True) if frames else _empty(query)
+        out = _order(out, query)
+        if with_targets:
+            out = attach_targets(conn, out, query, near_band)
+        else:
+            out["target"], out["status"] = np.nan, None
+    return out[["period", *[d.value for d in query.by], *COLUMNS_TAIL]]
+
+
+def _by_source(names: tuple[str, ...]) -> dict[Source, list[KPI]]:
+    groups: dict[Source, list[KPI]] = {}
+    for name in names:
+        kpi = CATALOGUE[name]
+        groups.setdefault(kpi.source, []).append(kpi)
+    return groups
+
+
+def build_sql(rel: Relation, entries: list[KPI], query: Query) -> tuple[str, dict[str, object]]:
+    """Inner: measure sums per group. Outer: each KPI's numerator/denominator/empty flag."""
+    period = period_sql(query.grain, rel.date_col)
+    keys = [f"{rel.dims[d]} AS {d.value}" for d in query.by]
+    inner_cols = [f"{period or 'CAST(NULL AS DATE)'} AS period", *keys]
+    inner_cols += [f"CAST({agg} AS DOUBLE PRECISION) AS {m}" for m, agg in rel.measures.items()]
+    conds, params = _conditions(rel, query)
+    group = [g for g in [period, *(rel.dims[d] for d in query.by)] if g]
+    inner = f"SELECT {', '.join(inner_cols)} FROM {rel.sql}"
+    inner += f" WHERE {' AND '.join(conds)}" if conds else ""
+    inner += f" GROUP BY {', '.join(group)}" if group else ""
+    outer = ["period", *[d.value for d in query.by], "n_rows"]
+    for kpi in _with_factors(entries):
+        outer.append(f"{kpi.numerator} AS {kpi.name}__num")
+        outer.append(f"{kpi.denominator or 'NULL'} AS {kpi.name}__den")
+        empty = f"CASE WHEN {kpi.empty_when} THEN 1 ELSE 0 END" if kpi.empty_when else "0"
+        outer.append(f"{empty} AS {kpi.name}__empty")
+    return f"SELECT {', '.join(outer)} FROM ({inner}) AS s WHERE n_rows > 0", params
+
+
+def _conditions(rel: Relation, query: Query) -> tuple[list[str], dict[str, object]]:
+    conds: list[str] = []
+    params: dict[str, object] = {}
+    if query.date_from:
+        conds.append(f"{rel.date_col} >= :date_from")
+        params["date_from"] = query.date_from
+    if query.date_to:
+        conds.append(f"{rel.date_col} <= :date_to")
+        params["date_to"] = query.date_to
+    for i, (dim, value) in enumerate(query.where):
+        conds.append(f"{rel.dims[dim]} = :w{i}")
+        params[f"w{i}"] = value
+    if "as_of" in rel.params:
+        params["as_of"] = query.as_of_date
+    return conds, params
+
+
+def _with_factors(entries: list[KPI]) -> list[KPI]:
+    """The requested KPIs plus the factor KPIs a product formula needs (each once)."""
+    names = dict.fromkeys(f for k in entries for f in k.factors)
+    names.update(dict.fromkeys(k.name for k in entries))
+    return [CATALOGUE[n] for n in names]
+
+
+def _query_source(
+    conn: sa.Connection, source: Source, entries: list[KPI], query: Query, use_summary: bool
+) -> pd.DataFrame:
+    needed = set(query.by) | {d for d, _ in query.where}
+    rel = pick_relation(source, needed, use_summary)
+    sql, params = build_sql(rel, entries, query)
+    result = conn.execute(sa.text(sql), params)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _to_long(wide: pd.DataFrame, entries: list[KPI], query: Query) -> pd.DataFrame:
+    """One row per group x KPI, with the value derived from the summed numerator/denominator."""
+    values: dict[str, pd.Series] = {}
+    for kpi in _with_factors(entries):
+        values[kpi.name] = _value(wide, kpi, values)
+    dims = ["period", *[d.value for d in query.by]]
+    parts = []
+    for kpi in entries:
+        part = wide[dims].copy()
+        part["kpi"] = kpi.name
+        part["value"] = values[kpi.name]
+        empty = wide[f"{kpi.name}__empty"].astype(float) > 0
+        part["numerator"] = wide[f"{kpi.name}__num"].astype(float).where(~empty)
+        part["denominator"] = wide[f"{kpi.name}__den"].astype(float)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else _empty(query)
+
+
+def _value(wide: pd.DataFrame, kpi: KPI, known: dict[str, pd.Series]) -> pd.Series:
+    num = wide[f"{kpi.name}__num"].astype(float)
+    den = wide[f"{kpi.name}__den"].astype(float)
+    if kpi.formula is Formula.SUM:
+        value = num
+    elif kpi.formula is Formula.PRODUCT:
+        value = pd.Series(1.0, index=wide.index)
+        for factor in kpi.factors:
+            value = value * known[factor]
+    else:
+        value = num / den.where(den != 0)
+    empty = wide[f"{kpi.name}__empty"].astype(float) > 0
+    return value.where(~empty)
+
+
+def _empty(query: Query) -> pd.DataFrame:
+    cols = ["period", *[d.value for d in query.by], "kpi", "value", "numerator", "denominator"]
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+
+
+def _order(df: pd.DataFrame, query: Query) -> pd.DataFrame:
+    """Stable output order: period, then dimension values, then the requested KPI order."""
+    rank = {name: i for i, name in enumerate(query.kpis)}
+    df = df.assign(_k=df["kpi"].map(rank))
+    keys = ["period", *[d.value for d in query.by], "_k"]
+    df = df.sort_values(keys, na_position="first", kind="stable")
+    return df.drop(columns="_k").reset_index(drop=True)

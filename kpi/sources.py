@@ -1,0 +1,219 @@
+"""Relations KPI measures are summed over: raw fact tables and the daily summary tables.
+
+Each ``Source`` has one or more ``Relation``s, smallest first. A query uses the first
+relation that carries every dimension it needs (summaries), or the raw one on request.
+Every relation of a source exposes the same measure names, so the answer is the same
+whichever relation serves it (property-tested in tests/test_metrics_properties.py).
+
+Downtime joins production on (date, shift, plant, line), and on machine when production
+has a row for that machine in that shift. Each side is aggregated to the join grain
+first, then a stop's minutes are allocated over the matching production rows by their
+share of planned minutes, so several product rows per shift never double-count a stop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kpi.catalogue import Dim, Source
+
+CURRENT = "replaced_by IS NULL"
+_KEY = ("date", "shift", "plant", "line")
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A FROM-clause body with its date column, dimension columns and measure sums."""
+
+    name: str
+    sql: str
+    date_col: str
+    dims: dict[Dim, str]
+    measures: dict[str, str]
+    raw: bool = False
+    params: tuple[str, ...] = field(default=())  # bound parameters the SQL needs
+
+
+def _sums(names: tuple[str, ...], prefix: str = "") -> dict[str, str]:
+    return {n: f"SUM({prefix}{n})" for n in names}
+
+
+def oee_fact_sql(date_range: bool = False) -> str:
+    """Current production rows with matched planned/unplanned stops allocated to them."""
+    rng = " AND date BETWEEN :first AND :last" if date_range else ""
+    key = ", ".join(_KEY)
+    on = " AND ".join(f"x.{k} = y.{k}" for k in _KEY)
+    return f"""
+WITH p AS (
+  SELECT {key}, machine, product, COUNT(*) AS prod_rows,
+    SUM(CAST(planned_minutes AS DOUBLE PRECISION)) AS planned_minutes,
+    COALESCE(SUM(CAST(ideal_cycle_seconds AS DOUBLE PRECISION) * units_produced) / 60.0, 0)
+      AS ideal_minutes,
+    SUM(CASE WHEN ideal_cycle_seconds IS NULL THEN 1 ELSE 0 END) AS ideal_missing,
+    SUM(units_produced) AS units_produced, SUM(units_scrapped) AS units_scrapped,
+    SUM(COALESCE(units_reworked, 0)) AS units_reworked
+  FROM production WHERE {CURRENT}{rng}
+  GROUP BY {key}, machine, product),
+d AS (
+  SELECT {key}, machine,
+    SUM(CASE WHEN planned THEN CAST(minutes AS DOUBLE PRECISION) ELSE 0 END) AS ps,
+    SUM(CASE WHEN planned THEN 0 ELSE CAST(minutes AS DOUBLE PRECISION) END) AS us,
+    SUM(CASE WHEN planned THEN 0 ELSE 1 END) AS un
+  FROM downtime WHERE {CURRENT}{rng}
+  GROUP BY {key}, machine),
+pm AS (SELECT DISTINCT {key}, machine FROM p WHERE machine IS NOT NULL),
+dm AS (SELECT x.* FROM d x JOIN pm y ON {on} AND x.machine = y.machine),
+dl AS (
+  SELECT {", ".join("x." + k for k in _KEY)}, SUM(ps) AS ps, SUM(us) AS us, SUM(un) AS un
+  FROM d x WHERE NOT EXISTS (SELECT 1 FROM pm y WHERE {on} AND x.machine = y.machine)
+  GROUP BY {", ".join("x." + k for k in _KEY)}),
+w AS (
+  SELECT p.*,
+    COALESCE(planned_minutes / NULLIF(SUM(planned_minutes) OVER (PARTITION BY {key}), 0),
+             1.0 / COUNT(*) OVER (PARTITION BY {key})) AS wl,
+    COALESCE(planned_minutes / NULLIF(SUM(planned_minutes) OVER
+               (PARTITION BY {key}, machine), 0),
+             1.0 / COUNT(*) OVER (PARTITION BY {key}, machine)) AS wm
+  FROM p)
+SELECT {", ".join("x." + k for k in _KEY)}, x.machine, x.product, x.prod_rows,
+  x.planned_minutes, x.ideal_minutes, x.ideal_missing,
+  x.units_produced, x.units_scrapped, x.units_reworked,
+  COALESCE(m.ps * x.wm, 0) + COALESCE(y.ps * x.wl, 0) AS planned_stop_minutes,
+  COALESCE(m.us * x.wm, 0) + COALESCE(y.us * x.wl, 0) AS unplanned_stop_minutes,
+  COALESCE(m.un * x.wm, 0) + COALESCE(y.un * x.wl, 0) AS unplanned_stops
+FROM w x
+LEFT JOIN dm m ON {on.replace("y.", "m.")} AND x.machine = m.machine
+LEFT JOIN dl y ON {on}
+"""
+
+
+PRODUCTION_MEASURES = (
+    "prod_rows",
+    "planned_minutes",
+    "ideal_minutes",
+    "ideal_missing",
+    "units_produced",
+    "units_scrapped",
+    "units_reworked",
+    "planned_stop_minutes",
+    "unplanned_stop_minutes",
+    "unplanned_stops",
+)
+_PROD_MEASURES = {**_sums(PRODUCTION_MEASURES), "n_rows": "SUM(prod_rows)"}
+_PROD_DIMS = {d: d.value for d in (Dim.PLANT, Dim.LINE, Dim.MACHINE, Dim.SHIFT, Dim.PRODUCT)}
+_LINE_DIMS = {Dim.PLANT: "plant", Dim.LINE: "line"}
+_MIN = "CAST(minutes AS DOUBLE PRECISION)"
+_PLANNED = "CASE WHEN planned THEN 'true' ELSE 'false' END"
+
+
+def _delivery_relation(name: str, table: str, done: str, qty: str, dims: tuple[Dim, ...]):
+    """Delivery lines as known on :as_of; a line shipped after the as-of date is still open."""
+    shipped = f"({done} IS NOT NULL AND {done} <= CAST(:as_of AS DATE))"
+    eligible = f"({shipped} OR due_date < CAST(:as_of AS DATE))"
+    on_time = f"({shipped} AND {done} <= due_date)"
+    late = f"({eligible} AND NOT {on_time})"
+    days = f"(CASE WHEN {shipped} THEN {done} - due_date ELSE CAST(:as_of AS DATE) - due_date END)"
+    missing = f"({eligible} AND (quantity_ordered IS NULL OR ({shipped} AND {qty} IS NULL)))"
+    in_full = f"({on_time} AND {qty} >= quantity_ordered)"
+
+    def count(cond: str) -> str:
+        return f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"
+
+    measures = {
+        "n_rows": "COUNT(*)",
+        "eligible_lines": count(eligible),
+        "on_time_lines": count(on_time),
+        "otif_lines": count(in_full),
+        "qty_missing": count(missing),
+        "late_lines": count(late),
+        "days_late_sum": f"SUM(CASE WHEN {late} THEN {days} ELSE 0 END)",
+    }
+    sql = f"(SELECT * FROM {table} WHERE {CURRENT}) AS t"
+    return Relation(
+        name, sql, "due_date", {d: d.value for d in dims}, measures, raw=True, params=("as_of",)
+    )
+
+
+RELATIONS: dict[Source, tuple[Relation, ...]] = {
+    Source.PRODUCTION: (
+        Relation("summary_line_day", "summary_line_day", "date", _LINE_DIMS, _PROD_MEASURES),
+        Relation("summary_oee_day", "summary_oee_day", "date", _PROD_DIMS, _PROD_MEASURES),
+        Relation("raw", f"({oee_fact_sql()}) AS t", "date", _PROD_DIMS, _PROD_MEASURES, True),
+    ),
+    Source.DOWNTIME: (
+        Relation(
+            "summary_line_day",
+            "summary_line_day",
+            "date",
+            _LINE_DIMS,
+            {
+                "n_rows": "SUM(dt_rows)",
+                "minutes": "SUM(dt_minutes)",
+                "unplanned_minutes": "SUM(dt_unplanned_minutes)",
+                "unplanned_stops": "SUM(dt_unplanned_stops)",
+            },
+        ),
+        Relation(
+            "raw",
+            f"(SELECT * FROM downtime WHERE {CURRENT}) AS t",
+            "date",
+            {
+                **{d: d.value for d in (Dim.PLANT, Dim.LINE, Dim.MACHINE, Dim.SHIFT, Dim.REASON)},
+                Dim.PLANNED: _PLANNED,
+            },
+            {
+                "n_rows": "COUNT(*)",
+                "minutes": f"SUM({_MIN})",
+                "unplanned_minutes": f"SUM(CASE WHEN planned THEN 0 ELSE {_MIN} END)",
+                "unplanned_stops": "SUM(CASE WHEN planned THEN 0 ELSE 1 END)",
+            },
+            raw=True,
+        ),
+    ),  # fmt: skip
+    Source.DEFECTS: (
+        Relation(
+            "summary_line_day",
+            "summary_line_day",
+            "date",
+            _LINE_DIMS,
+            {"n_rows": "SUM(defect_rows)", "quantity": "SUM(defect_quantity)"},
+        ),
+        Relation(
+            "raw",
+            f"(SELECT * FROM defects WHERE {CURRENT}) AS t",
+            "date",
+            {
+                d: d.value
+                for d in (Dim.PLANT, Dim.LINE, Dim.SHIFT, Dim.PRODUCT, Dim.DEFECT, Dim.DISPOSITION)
+            },
+            {"n_rows": "COUNT(*)", "quantity": "SUM(quantity)"},
+            raw=True,
+        ),
+    ),
+    Source.DELIVERIES: (
+        _delivery_relation(
+            "raw",
+            "deliveries",
+            "ship_date",
+            "quantity_shipped",
+            (Dim.CUSTOMER, Dim.PRODUCT, Dim.PLANT),
+        ),
+    ),
+    Source.RECEIPTS: (
+        _delivery_relation(
+            "raw",
+            "receipts",
+            "received_date",
+            "quantity_received",
+            (Dim.SUPPLIER, Dim.PRODUCT, Dim.PLANT),
+        ),
+    ),
+}
+
+
+def pick_relation(source: Source, dims: set[Dim], use_summary: bool = True) -> Relation:
+    """The smallest relation carrying ``dims``; the raw one when summaries are bypassed."""
+    for rel in RELATIONS[source]:
+        if (use_summary or rel.raw) and dims <= set(rel.dims):
+            return rel
+    raise ValueError(f"no relation of {source} carries {sorted(dims)}")
