@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-import pyarrow as pa
 import sqlalchemy as sa
 
 from kpi.settings import Settings
 from kpi.tables import FACT_TABLES, audit_log, batches, metadata
+
+if TYPE_CHECKING:  # pandas and pyarrow are imported lazily: the CLI starts faster
+    import pandas as pd
+    import pyarrow as pa
 
 
 class BatchStatus:
@@ -31,8 +33,15 @@ def create_engine(settings: Settings) -> sa.Engine:
     if db_path is not None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(settings.db_url)
+    if engine.dialect.name == "duckdb":
+        sa.event.listen(engine, "connect", _quiet_duckdb)
     init_schema(engine)
     return engine
+
+
+def _quiet_duckdb(dbapi_connection: Any, _record: Any) -> None:
+    """DuckDB's own progress bar would scribble over the CLI's and the app's output."""
+    dbapi_connection.execute("SET enable_progress_bar = false")
 
 
 def init_schema(engine: sa.Engine) -> None:
@@ -95,6 +104,8 @@ def record_audit(
 
 def list_batches(engine: sa.Engine) -> pd.DataFrame:
     """The load ledger, newest first."""
+    import pandas as pd
+
     query = sa.select(batches).order_by(batches.c.batch_id.desc())
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
@@ -102,6 +113,9 @@ def list_batches(engine: sa.Engine) -> pd.DataFrame:
 
 
 def list_audit(engine: sa.Engine) -> pd.DataFrame:
+    """The audit log, newest first."""
+    import pandas as pd
+
     query = sa.select(audit_log).order_by(audit_log.c.event_id.desc())
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()

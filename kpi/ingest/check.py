@@ -1,58 +1,59 @@
 """Check a file end to end in a scratch in-memory DuckDB and hand back typed rows.
 
-The scratch database is separate from the store, so a rejected file never touches
-stored data, and the store's single writer is held only for the short insert.
+Used when the fast path (``kpi.ingest.fast``) found that something is wrong: the
+scratch database is separate from the store, so naming the problems never touches
+stored data, and it may spill to disk so a huge bad file cannot exhaust memory.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from kpi.ingest import read, typed, validate
 from kpi.ingest.problems import MAX_LISTED_PROBLEMS, FileRejected, Problem
 from kpi.schema import Kind, KindSpec, detect_kind
 
 Progress = Callable[[str, float], None]
+_SCRATCH_MEMORY = "512MB"
 
 
 @dataclass
 class Checked:
-    """The result of checking one file: typed rows, or the problems that stop it."""
+    """What the detailed check found: every problem (the first ones listed) and warnings."""
 
     kind: Kind | None
-    rows: pa.Table | None = None
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     warnings: list[str] = field(default_factory=list)
-    date_span: tuple | None = None
 
 
 def check_file(
     path: Path,
-    data: bytes,
     kind: Kind | None,
     defaults: dict[str, str],
     progress: Progress | None = None,
 ) -> Checked:
-    """Run every check on ``data`` (also readable at ``path``); never raises on bad input."""
+    """Run every check on the file at ``path`` and name each problem; never raises on bad input."""
     report = progress or (lambda stage, fraction: None)
     try:
-        source = read.inspect(path, data)
+        source = read.inspect(path)
+        read.check_utf8(path)
         detected = detect_kind(list(source.headers))
         spec = validate.require_kind(kind or detected)
         problems = validate.header_problems(spec, source.headers, detected)
         if problems:
             return Checked(kind=spec.kind, problems=problems, problem_count=len(problems))
-        with duckdb.connect() as scratch:
-            report("reading", 0.1)
+        with tempfile.TemporaryDirectory(prefix="kpi-check-") as spill, duckdb.connect() as scratch:
+            scratch.execute(f"SET temp_directory = '{spill}'")
+            scratch.execute(f"SET memory_limit = '{_SCRATCH_MEMORY}'")
             rows = read.load_raw(scratch, source)
-            report("validating", 0.4)
-            return _check_rows(scratch, source, spec, rows, defaults, report)
+            report("validating", 0.7)
+            return _check_rows(scratch, source, spec, rows, defaults)
     except FileRejected as rejected:
         return Checked(kind=kind, problems=rejected.problems, problem_count=len(rejected.problems))
 
@@ -63,9 +64,8 @@ def _check_rows(
     spec: KindSpec,
     row_count: int,
     defaults: dict[str, str],
-    report: Progress,
 ) -> Checked:
-    warnings = _extra_column_warning(spec, source.headers)
+    warnings = validate.extra_column_warning(spec, source.headers)
     structural = read.structural_problems(scratch, source.headers)
     if row_count == 0 and not structural:
         problem = Problem("The file has a header but no data rows.", line=1)
@@ -78,28 +78,8 @@ def _check_rows(
     cross = typed.over_produced(scratch, spec)
     dupes = typed.duplicate_keys(scratch, spec)
     total = len(structural) + cell_total + len(cross) + len(dupes)
-    if total:
-        problems = structural + _locate(source, scratch, rules, cells, cross, dupes, spec)
-        return Checked(
-            spec.kind,
-            problems=problems[:MAX_LISTED_PROBLEMS],
-            problem_count=total,
-            warnings=warnings,
-        )
-    report("preparing", 0.7)
-    return Checked(
-        spec.kind,
-        rows=typed.typed_rows(scratch, spec),
-        warnings=warnings,
-        date_span=typed.date_span(scratch, spec),
-    )
-
-
-def _extra_column_warning(spec: KindSpec, headers: tuple[str, ...]) -> list[str]:
-    extra = validate.extra_columns(spec, headers)
-    if not extra:
-        return []
-    return ["ignored unknown column(s): " + ", ".join(extra)]
+    problems = structural + _locate(source, scratch, rules, cells, cross, dupes, spec)
+    return Checked(spec.kind, problems[:MAX_LISTED_PROBLEMS], total, warnings)
 
 
 def _locate(

@@ -1,32 +1,43 @@
-"""Loading checked rows into the store: one transaction, nothing lost, nothing doubled.
+"""Loading files into the store: one transaction, nothing lost, nothing doubled.
 
 A file becomes a batch in the ledger. Shift-scoped kinds replace the stored rows of
 every (date, shift, plant, line) the file contains; keyed kinds upsert by natural key.
 Replaced rows stay as history (``replaced_by`` = the correcting batch), so an undo can
-restore them exactly.
+restore them exactly. Valid files stream straight in (``kpi.ingest.fast``); a file
+with any problem is rolled back and handed to the detailed checker, which names them all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
 import sqlalchemy as sa
 
 from kpi import store, summary
+from kpi.ingest import fast, read, validate
 from kpi.ingest.check import Checked, Progress, check_file
-from kpi.ingest.problems import IngestResult, Outcome
-from kpi.schema import KINDS, Kind, KindSpec, Replace
+from kpi.ingest.fast import NeedsDetailedCheck
+from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
+from kpi.schema import Kind, KindSpec, Replace, detect_kind
 from kpi.settings import Settings
 from kpi.tables import FACT_TABLES, batches
 
 # DuckDB has one writer per process; serialise our own write transactions so two
 # sessions committing at once queue instead of failing with a conflict.
-WRITE_LOCK = threading.Lock()
+WRITE_LOCK = threading.RLock()
+
+
+@dataclass(frozen=True)
+class _FileInfo:
+    path: Path
+    name: str
+    sha: str
 
 
 def ingest_file(
@@ -35,10 +46,37 @@ def ingest_file(
     path: Path,
     kind: Kind | None = None,
     progress: Progress | None = None,
+    file_name: str | None = None,
 ) -> IngestResult:
-    """Check and load one file from disk."""
-    data = Path(path).read_bytes()
-    return _ingest(engine, settings, Path(path), data, Path(path).name, kind, progress)
+    """Check and load one file from disk; the file is streamed, never read whole."""
+    info = _FileInfo(Path(path), file_name or Path(path).name, "")
+    report = progress or (lambda stage, fraction: None)
+    report("hashing", 0.05)
+    info = _FileInfo(info.path, info.name, _sha256(info.path))
+    existing = active_batch_with_sha(engine, info.sha)
+    if existing is not None:
+        return IngestResult(
+            info.name,
+            Outcome.ALREADY_LOADED,
+            kind=existing[1],
+            batch_id=existing[0],
+            sha256=info.sha,
+        )
+    defaults = {"plant": settings.default_plant}
+    try:
+        source = read.inspect(info.path)
+        detected = detect_kind(list(source.headers))
+        spec = validate.require_kind(kind or detected)
+    except FileRejected as rejected:
+        return _rejected(info, Checked(kind, rejected.problems, len(rejected.problems)))
+    report("loading", 0.2)
+    if not validate.header_problems(spec, source.headers, detected):
+        result = _store(engine, settings, source, spec, info, defaults)
+        if result is not None:
+            report("done", 1.0)
+            return result
+    report("locating problems", 0.6)
+    return _rejected(info, check_file(info.path, spec.kind, defaults, report))
 
 
 def ingest_bytes(
@@ -53,42 +91,30 @@ def ingest_bytes(
     with tempfile.TemporaryDirectory(prefix="kpi-upload-") as folder:
         path = Path(folder) / "upload.csv"
         path.write_bytes(data)
-        return _ingest(engine, settings, path, data, file_name, kind, progress)
+        return ingest_file(engine, settings, path, kind, progress, file_name=file_name)
 
 
-def _ingest(
-    engine: sa.Engine,
-    settings: Settings,
-    path: Path,
-    data: bytes,
-    file_name: str,
-    kind: Kind | None,
-    progress: Progress | None,
-) -> IngestResult:
-    sha = hashlib.sha256(data).hexdigest()
-    existing = active_batch_with_sha(engine, sha)
-    if existing is not None:
-        return IngestResult(
-            file_name, Outcome.ALREADY_LOADED, kind=existing[1], batch_id=existing[0], sha256=sha
-        )
-    defaults = {"plant": settings.default_plant}
-    checked = check_file(path, data, kind, defaults, progress)
-    if checked.rows is None:
-        return IngestResult(
-            file_name,
-            Outcome.REJECTED,
-            kind=checked.kind,
-            sha256=sha,
-            problems=checked.problems,
-            problem_count=checked.problem_count,
-            warnings=checked.warnings,
-        )
-    if progress:
-        progress("loading", 0.85)
-    result = _store(engine, settings, checked, data, sha, file_name)
-    if progress:
-        progress("done", 1.0)
-    return result
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _rejected(info: _FileInfo, checked: Checked) -> IngestResult:
+    problems = checked.problems or [
+        Problem("The file could not be loaded, but no single row could be blamed.")
+    ]
+    return IngestResult(
+        info.name,
+        Outcome.REJECTED,
+        kind=checked.kind,
+        sha256=info.sha,
+        problems=problems,
+        problem_count=max(checked.problem_count, 1),
+        warnings=checked.warnings,
+    )
 
 
 def active_batch_with_sha(
@@ -107,63 +133,93 @@ def active_batch_with_sha(
 
 
 def _store(
-    engine: sa.Engine, settings: Settings, checked: Checked, data: bytes, sha: str, name: str
+    engine: sa.Engine,
+    settings: Settings,
+    source: read.TextFile,
+    spec: KindSpec,
+    info: _FileInfo,
+    defaults: dict[str, str],
+) -> IngestResult | None:
+    """Load in one transaction; None when the file must go to the detailed checker."""
+    with WRITE_LOCK, engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            result = _load_batch(conn, settings, source, spec, info, defaults)
+        except NeedsDetailedCheck:
+            transaction.rollback()
+            return None
+        except BaseException:
+            transaction.rollback()
+            raise
+        transaction.commit()
+    return result
+
+
+def _load_batch(
+    conn: sa.Connection,
+    settings: Settings,
+    source: read.TextFile,
+    spec: KindSpec,
+    info: _FileInfo,
+    defaults: dict[str, str],
 ) -> IngestResult:
-    spec = KINDS[checked.kind]
-    with WRITE_LOCK, engine.begin() as conn:
-        existing = active_batch_with_sha(conn, sha)
-        if existing is not None:  # a double click, or a second session, got here first
-            return IngestResult(
-                name, Outcome.ALREADY_LOADED, kind=spec.kind, batch_id=existing[0], sha256=sha
-            )
-        batch_id = store.next_id(conn, batches.c.batch_id)
-        store.insert_arrow(conn, FACT_TABLES[spec.kind], _with_lineage(checked.rows, batch_id))
-        replaced = retire_replaced(conn, spec, batch_id)
-        conn.execute(
-            batches.insert().values(
-                batch_id=batch_id,
-                kind=spec.kind.value,
-                file_name=name,
-                sha256=sha,
-                rows_loaded=checked.rows.num_rows,
-                rows_replaced=replaced,
-                warnings="; ".join(checked.warnings),
-                status=store.BatchStatus.ACTIVE,
-                loaded_at=store.now(),
-                loaded_by=settings.user,
-                size_bytes=len(data),
-            )
+    existing = active_batch_with_sha(conn, info.sha)
+    if existing is not None:  # a double click, or a second session, got here first
+        return IngestResult(
+            info.name, Outcome.ALREADY_LOADED, kind=spec.kind, batch_id=existing[0], sha256=info.sha
         )
-        store.record_audit(
-            conn,
-            settings.user,
-            "upload",
-            f"batch {batch_id}",
-            f"{name} ({spec.kind.value}, {checked.rows.num_rows} rows, {sha[:12]})",
+    batch_id = store.next_id(conn, batches.c.batch_id)
+    rows = fast.stream_into_store(conn, source, spec, defaults, batch_id)
+    replaced = retire_replaced(conn, spec, batch_id)
+    warnings = validate.extra_column_warning(spec, source.headers)
+    conn.execute(
+        batches.insert().values(
+            batch_id=batch_id,
+            kind=spec.kind.value,
+            file_name=info.name,
+            sha256=info.sha,
+            rows_loaded=rows,
+            rows_replaced=replaced,
+            warnings="; ".join(warnings),
+            status=store.BatchStatus.ACTIVE,
+            loaded_at=store.now(),
+            loaded_by=settings.user,
+            size_bytes=info.path.stat().st_size,
         )
-        if checked.date_span:
-            summary.refresh_dates(conn, spec.kind, *checked.date_span)
-        archive(settings, sha, data)
+    )
+    store.record_audit(
+        conn,
+        settings.user,
+        "upload",
+        f"batch {batch_id}",
+        f"{info.name} ({spec.kind.value}, {rows} rows, {info.sha[:12]})",
+    )
+    refresh_summaries(conn, spec.kind, batch_id)
+    archive(settings, info.sha, info.path)
     return IngestResult(
-        name,
+        info.name,
         Outcome.LOADED,
         kind=spec.kind,
         batch_id=batch_id,
-        rows_loaded=checked.rows.num_rows,
+        rows_loaded=rows,
         rows_replaced=replaced,
-        sha256=sha,
-        warnings=checked.warnings,
+        sha256=info.sha,
+        warnings=warnings,
     )
 
 
-def _with_lineage(rows: pa.Table, batch_id: int) -> pa.Table:
-    """Add batch id, an empty replaced_by and the file line each row came from."""
-    count = rows.num_rows
-    source_line = pa.compute.add(rows.column("row_index"), 2).cast(pa.int32())
-    rows = rows.drop_columns(["row_index"])
-    rows = rows.append_column("batch_id", pa.array([batch_id] * count, pa.int32()))
-    rows = rows.append_column("replaced_by", pa.nulls(count, pa.int32()))
-    return rows.append_column("source_line", source_line)
+def refresh_summaries(conn: sa.Connection, kind: Kind, batch_id: int) -> None:
+    """Keep the KPI summary tables current for the dates a batch touched."""
+    table = FACT_TABLES[kind]
+    if "date" not in table.c:
+        return
+    first, last = conn.execute(
+        sa.select(sa.func.min(table.c.date), sa.func.max(table.c.date)).where(
+            table.c.batch_id == batch_id
+        )
+    ).one()
+    if first is not None:
+        summary.refresh_dates(conn, kind, first, last)
 
 
 def _scope_columns(spec: KindSpec) -> tuple[str, ...]:
@@ -187,13 +243,17 @@ def retire_replaced(conn: sa.Connection, spec: KindSpec, batch_id: int) -> int:
     return int(conn.execute(statement).rowcount or 0)
 
 
-def archive(settings: Settings, sha: str, data: bytes) -> None:
-    """Keep the original bytes, content-addressed, so an auditor gets exactly what was loaded."""
+def archive(settings: Settings, sha: str, source: Path) -> None:
+    """Keep the original bytes, content-addressed, so an auditor gets exactly what was loaded.
+
+    Written before the commit: a crash leaves at worst an unreferenced archive file,
+    never a batch without its original.
+    """
     target = store.archive_path(settings, sha)
     if target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
+    os.close(handle)
+    shutil.copyfile(source, temp)
     os.replace(temp, target)

@@ -7,6 +7,7 @@ types; the validator does all typing with explicit rules.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass
@@ -29,14 +30,11 @@ class TextFile:
     path: Path
     delimiter: str
     headers: tuple[str, ...]  # normalised, in file order
-    has_quotes: bool
-    has_blank_lines: bool
 
 
-def check_content(data: bytes) -> None:
+def check_content(head: bytes) -> None:
     """Reject content that is not delimited text before DuckDB ever sees it."""
-    head = data[:_SNIFF_BYTES]
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
         raise FileRejected([Problem("The file is empty.")])
     if head.startswith(b"\x1f\x8b"):
         raise FileRejected([Problem("This is a gzip-compressed file; unpack it and load the CSV.")])
@@ -46,20 +44,30 @@ def check_content(data: bytes) -> None:
         )
     if b"\x00" in head:
         raise FileRejected([Problem("This is a binary file, not CSV text.")])
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + data[: exc.start].count(b"\r") + 1
-        raise FileRejected(
-            [
-                Problem(
+
+
+def check_utf8(path: Path) -> None:
+    """Stream the file through a strict UTF-8 decoder and name the first bad line."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                line += chunk[: exc.start].count(b"\n")
+                message = (
                     "The file is not UTF-8 text. Re-export it as 'CSV UTF-8' "
-                    "(or use an import profile with its encoding).",
-                    line=min(line, data[: exc.start].count(b"\n") + 1) if line else None,
-                    value=data[exc.start : exc.start + 4].hex(" "),
+                    "(or use an import profile with its encoding)."
                 )
-            ]
-        ) from None
+                bad = chunk[exc.start : exc.start + 4].hex(" ")
+                raise FileRejected([Problem(message, line=line, value=bad)]) from None
+            line += chunk.count(b"\n")
+
+
+def read_head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(_SNIFF_BYTES)
 
 
 def first_line(text: str) -> str:
@@ -91,23 +99,40 @@ def parse_header(header_line: str, delimiter: str) -> tuple[str, ...]:
     return names
 
 
-def inspect(path: Path, data: bytes) -> TextFile:
-    """Check content, find the delimiter and header, and note what affects line numbering."""
-    check_content(data)
-    text = data[:_SNIFF_BYTES].decode("utf-8", errors="ignore")
+def inspect(path: Path) -> TextFile:
+    """Sniff the content, find the delimiter and header; reads only the file's head."""
+    head = read_head(path)
+    check_content(head)
+    text = head.decode("utf-8", errors="ignore")
     header_line = first_line(text)
     if len(header_line.encode()) >= _MAX_LINE_BYTES:
         raise FileRejected([Problem("The header line is absurdly long.", line=1)])
     delimiter = sniff_delimiter(header_line)
     headers = parse_header(header_line, delimiter)
-    normalised = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    return TextFile(
-        path=path,
-        delimiter=delimiter,
-        headers=headers,
-        has_quotes=b'"' in data,
-        has_blank_lines=b"\n\n" in normalised.rstrip(b"\n"),
+    return TextFile(path=path, delimiter=delimiter, headers=headers)
+
+
+def _lines_are_rows(path: Path) -> bool:
+    """True when each data row is one physical line (no quotes, no blank lines).
+
+    Only asked when problems must be located, so valid files never pay for it.
+    """
+    data = path.read_bytes()
+    if b'"' in data:
+        return False
+    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return b"\n\n" not in data.strip(b"\n")
+
+
+def read_csv_call(source: TextFile, rejects: str = "reject") -> tuple[str, list]:
+    """The ``read_csv(...)`` table function with explicit text columns, and its parameters."""
+    columns = {f"c{i}": "VARCHAR" for i in range(len(source.headers))}
+    sql = (
+        "read_csv(?, header = true, delim = ?, quote = '\"', escape = '\"', columns = ?, "
+        f"auto_detect = false, store_rejects = true, rejects_table = '{rejects}_errors', "
+        f"rejects_scan = '{rejects}_scans', max_line_size = ?, encoding = 'utf-8')"
     )
+    return sql, [str(source.path), source.delimiter, columns, _MAX_LINE_BYTES]
 
 
 def load_raw(scratch: duckdb.DuckDBPyConnection, source: TextFile) -> int:
@@ -116,14 +141,9 @@ def load_raw(scratch: duckdb.DuckDBPyConnection, source: TextFile) -> int:
     Rows with the wrong number of fields go to DuckDB's reject table and are reported
     by :func:`structural_problems` with their exact line numbers.
     """
-    columns = {f"c{i}": "VARCHAR" for i in range(len(source.headers))}
+    call, params = read_csv_call(source)
     try:
-        scratch.execute(
-            "CREATE TABLE raw AS SELECT * FROM read_csv(?, header = true, delim = ?, "
-            "quote = '\"', escape = '\"', columns = ?, auto_detect = false, "
-            "store_rejects = true, max_line_size = ?, encoding = 'utf-8')",
-            [str(source.path), source.delimiter, columns, _MAX_LINE_BYTES],
-        )
+        scratch.execute(f"CREATE TABLE raw AS SELECT * FROM {call}", params)
     except duckdb.Error as exc:
         problem = Problem(f"The file cannot be read as CSV: {_first_sentence(exc)}")
         raise FileRejected([problem]) from None
@@ -161,7 +181,7 @@ def line_numbers(source: TextFile, row_indices: list[int], skipped: list[int]) -
     The fast arithmetic path covers plain files; files with quotes (possible embedded
     newlines) or blank lines are re-scanned, which only happens when problems exist.
     """
-    if not source.has_quotes and not source.has_blank_lines:
+    if _lines_are_rows(source.path):
         return {i: _shift_past(i + 2, skipped) for i in row_indices}
     wanted = set(row_indices)
     found: dict[int, int] = {}

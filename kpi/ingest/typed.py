@@ -8,7 +8,6 @@ cross-row checks (scrap above produced, duplicate keys) and the final typed expo
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from kpi.ingest.problems import MAX_LISTED_PROBLEMS
 from kpi.ingest.validate import raw_name
@@ -39,10 +38,24 @@ def _parse_expr(column: Column, text: str) -> str:
     if column.type in (ColType.COUNT, ColType.NUMBER):
         return f"try_cast({text} AS DOUBLE)"
     if column.type is ColType.BOOL:
-        return f"CASE WHEN lower({text}) IN {_TRUE} THEN true WHEN lower({text}) IN {_FALSE} THEN false END"
+        value = f"lower({text})"
+        return f"CASE WHEN {value} IN {_TRUE} THEN true WHEN {value} IN {_FALSE} THEN false END"
     if column.choices:
         return f"lower({text})"
     return text
+
+
+def parse_parts(spec: KindSpec, present: dict[str, str], defaults: dict[str, str]) -> list[str]:
+    """Select-list items: each canonical column parsed, and its trimmed raw text beside it."""
+    parts = []
+    for column in spec.columns:
+        source = present.get(column.name)
+        raw = f"nullif(trim({source}), '')" if source else "NULL"
+        default = defaults.get(column.name, column.default)
+        text = f"coalesce({raw}, {_literal(default)})" if default is not None else raw
+        parts.append(f'{_parse_expr(column, text)} AS "{column.name}"')
+        parts.append(f'{raw} AS "{raw_name(column.name)}"')
+    return parts
 
 
 def create_parsed(
@@ -52,24 +65,16 @@ def create_parsed(
     defaults: dict[str, str],
 ) -> None:
     """Create table ``parsed``: row_index, each parsed column, and its raw text."""
-    parts = ["rowid AS row_index"]
-    for column in spec.columns:
-        source = present.get(column.name)
-        raw = f"nullif(trim({source}), '')" if source else "NULL"
-        default = defaults.get(column.name, column.default)
-        text = f"coalesce({raw}, {_literal(default)})" if default is not None else raw
-        parts.append(f'{_parse_expr(column, text)} AS "{column.name}"')
-        parts.append(f'{raw} AS "{raw_name(column.name)}"')
+    parts = ["rowid AS row_index", *parse_parts(spec, present, defaults)]
     scratch.execute(f"CREATE OR REPLACE TABLE parsed AS SELECT {', '.join(parts)} FROM raw")
 
 
-def typed_rows(scratch: duckdb.DuckDBPyConnection, spec: KindSpec) -> pa.Table:
-    """The checked rows with their final SQL types, as Arrow, in file order."""
-    casts = ", ".join(
-        f'CAST("{c.name}" AS {_SQL_TYPE[c.type]}) AS "{c.name}"' for c in spec.columns
-    )
-    scratch.complete()  # DuckDB 2.0: finish any pending result before a relation query
-    return scratch.sql(f"SELECT row_index, {casts} FROM parsed").to_arrow_table()
+def final_casts(spec: KindSpec) -> list[str]:
+    """Each canonical column cast to its stored SQL type."""
+    return [f'CAST("{c.name}" AS {_SQL_TYPE[c.type]}) AS "{c.name}"' for c in spec.columns]
+
+
+OVER_PRODUCED = "units_scrapped + units_reworked > units_produced"
 
 
 def over_produced(scratch: duckdb.DuckDBPyConnection, spec: KindSpec) -> list[tuple[int, str]]:
@@ -78,7 +83,7 @@ def over_produced(scratch: duckdb.DuckDBPyConnection, spec: KindSpec) -> list[tu
         return []
     rows = scratch.execute(
         "SELECT row_index, units_scrapped, units_reworked, units_produced FROM parsed "
-        "WHERE units_scrapped + units_reworked > units_produced ORDER BY row_index LIMIT ?",
+        f"WHERE {OVER_PRODUCED} ORDER BY row_index LIMIT ?",
         [MAX_LISTED_PROBLEMS],
     ).fetchall()
     return [(int(i), f"scrapped {s:g} + reworked {r:g} > produced {p:g}") for i, s, r, p in rows]
@@ -101,11 +106,3 @@ def duplicate_keys(scratch: duckdb.DuckDBPyConnection, spec: KindSpec) -> list[t
         [MAX_LISTED_PROBLEMS],
     ).fetchall()
     return [(int(a), int(b)) for a, b in rows]
-
-
-def date_span(scratch: duckdb.DuckDBPyConnection, spec: KindSpec) -> tuple | None:
-    """First and last date of a dated file, for the summary refresh."""
-    if "date" not in spec.names:
-        return None
-    first, last = scratch.execute('SELECT min("date"), max("date") FROM parsed').fetchone()
-    return (first, last) if first is not None else None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from kpi import store, summary
-from kpi.ingest.load import WRITE_LOCK
+from kpi import store
+from kpi.ingest.load import WRITE_LOCK, refresh_summaries
 from kpi.schema import Kind
 from kpi.settings import Settings
 from kpi.tables import FACT_TABLES, batches
@@ -48,7 +48,7 @@ def undo_batch(engine: sa.Engine, settings: Settings, batch_id: int) -> str:
             f"batch {batch_id}",
             f"withdrew {withdrawn} rows, restored {restored}",
         )
-        _refresh(conn, kind, table, batch_id)
+        refresh_summaries(conn, kind, batch_id)
     return f"batch {batch_id} undone: withdrew {withdrawn} rows, restored {restored} earlier rows"
 
 
@@ -64,15 +64,3 @@ def _refuse_if_corrected_later(conn: sa.Connection, table: sa.Table, batch_id: i
         raise UndoRefused(
             f"Rows of batch {batch_id} were corrected by batch {later}; undo batch {later} first."
         )
-
-
-def _refresh(conn: sa.Connection, kind: Kind, table: sa.Table, batch_id: int) -> None:
-    if "date" not in table.c:
-        return
-    first, last = conn.execute(
-        sa.select(sa.func.min(table.c.date), sa.func.max(table.c.date)).where(
-            table.c.batch_id == batch_id
-        )
-    ).one()
-    if first is not None:
-        summary.refresh_dates(conn, kind, first, last)

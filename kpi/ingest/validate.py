@@ -54,8 +54,10 @@ def header_problems(
     return problems
 
 
-def extra_columns(spec: KindSpec, headers: tuple[str, ...]) -> list[str]:
-    return [h for h in headers if h not in spec.names]
+def extra_column_warning(spec: KindSpec, headers: tuple[str, ...]) -> list[str]:
+    """Unknown columns are reported by name but do not stop the load."""
+    extra = [h for h in headers if h not in spec.names]
+    return ["ignored unknown column(s): " + ", ".join(extra)] if extra else []
 
 
 def build_rules(spec: KindSpec, present: dict[str, str]) -> list[Rule]:

@@ -1,0 +1,104 @@
+"""Ingest benchmark: `python -m kpi ingest` against a bare DuckDB read_csv of the same file.
+
+Both run as fresh subprocesses into fresh database files, so interpreter start-up is
+counted on both sides. Prints a table of wall times, peak memory and the ratio.
+
+    python bench/bench_ingest.py --rows 1000000 [--rows 10000000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kpi.synthetic import write_production_csv  # noqa: E402
+
+BARE = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[2])
+con.execute(
+    "CREATE TABLE production AS SELECT * FROM read_csv(?, header = true, columns = {"
+    "'date': 'DATE', 'shift': 'VARCHAR', 'plant': 'VARCHAR', 'line': 'VARCHAR', "
+    "'machine': 'VARCHAR', 'product': 'VARCHAR', 'planned_minutes': 'DOUBLE', "
+    "'ideal_cycle_seconds': 'DOUBLE', 'units_produced': 'BIGINT', "
+    "'units_scrapped': 'BIGINT', 'units_reworked': 'BIGINT'})",
+    [sys.argv[1]],
+)
+con.close()
+"""
+
+
+def _timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one subprocess."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) / 1024
+
+
+def measure(rows: int, repeat: int, folder: Path) -> dict[str, float]:
+    csv_path = write_production_csv(folder / f"production_{rows}.csv", rows)
+    ours, bare, ours_mem, bare_mem = [], [], 0.0, 0.0
+    for attempt in range(repeat):
+        db = folder / f"ours_{rows}_{attempt}.duckdb"
+        seconds, mem = _timed(
+            [sys.executable, "-m", "kpi", "ingest", "--db", f"duckdb:///{db}", str(csv_path)]
+        )
+        ours.append(seconds)
+        ours_mem = max(ours_mem, mem)
+        seconds, mem = _timed(
+            [
+                sys.executable,
+                "-c",
+                BARE,
+                str(csv_path),
+                str(folder / f"bare_{rows}_{attempt}.duckdb"),
+            ]
+        )
+        bare.append(seconds)
+        bare_mem = max(bare_mem, mem)
+    return {
+        "rows": rows,
+        "ours": statistics.median(ours),
+        "bare": statistics.median(bare),
+        "ours_mem": ours_mem,
+        "bare_mem": bare_mem,
+        "mb": csv_path.stat().st_size / 1e6,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, action="append", help="rows (repeatable)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+        f"Python {platform.python_version()}, {len(__import__('os').sched_getaffinity(0))} cores"
+    )
+    print("| rows | file MB | kpi ingest s | bare read_csv s | ratio | ingest peak MiB |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory(prefix="kpi-bench-") as folder:
+        for rows in args.rows or [1_000_000]:
+            r = measure(rows, args.repeat, Path(folder))
+            print(
+                f"| {r['rows']:,} | {r['mb']:.0f} | {r['ours']:.2f} | {r['bare']:.2f} | "
+                f"{r['ours'] / r['bare']:.2f} | {r['ours_mem']:.0f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
