@@ -56,7 +56,6 @@ def _fact_table(kind: Kind) -> sa.Table:
         # upkeep would make bulk loads several times slower
         sa.Column("batch_id", sa.Integer, nullable=False),
         sa.Column("replaced_by", sa.Integer),
-        sa.Column("source_line", sa.Integer, nullable=False),
         *columns,
     )
 
@@ -116,7 +115,7 @@ def _measure_columns(extra: tuple[tuple[str, type[sa.types.TypeEngine]], ...] = 
 summary_oee_day = sa.Table(
     "summary_oee_day",
     metadata,
-    sa.Column("date", sa.Date, nullable=False, index=True),
+    sa.Column("date", sa.Date, nullable=False),
     sa.Column("shift", sa.String, nullable=False),
     sa.Column("plant", sa.String, nullable=False),
     sa.Column("line", sa.String, nullable=False),
@@ -129,7 +128,7 @@ summary_oee_day = sa.Table(
 summary_line_day = sa.Table(
     "summary_line_day",
     metadata,
-    sa.Column("date", sa.Date, nullable=False, index=True),
+    sa.Column("date", sa.Date, nullable=False),
     sa.Column("plant", sa.String, nullable=False),
     sa.Column("line", sa.String, nullable=False),
     *_measure_columns(
