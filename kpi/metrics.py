@@ -132,17 +132,23 @@ def _by_source(names: tuple[str, ...]) -> dict[Source, list[KPI]]:
     return groups
 
 
-def build_sql(rel: Relation, entries: list[KPI], query: Query) -> tuple[str, dict[str, object]]:
-    """Inner: measure sums per group. Outer: each KPI's numerator/denominator/empty flag."""
+def inner_sql(rel: Relation, query: Query) -> tuple[str, dict[str, object]]:
+    """Measure sums per period and dimension values (the only place rows are aggregated)."""
     period = period_sql(query.grain, rel.date_col)
     keys = [f"{rel.dims[d]} AS {d.value}" for d in query.by]
-    inner_cols = [f"{period or 'CAST(NULL AS DATE)'} AS period", *keys]
-    inner_cols += [f"CAST({agg} AS DOUBLE PRECISION) AS {m}" for m, agg in rel.measures.items()]
+    cols = [f"{period or 'CAST(NULL AS DATE)'} AS period", *keys]
+    cols += [f"CAST({agg} AS DOUBLE PRECISION) AS {m}" for m, agg in rel.measures.items()]
     conds, params = _conditions(rel, query)
     group = [g for g in [period, *(rel.dims[d] for d in query.by)] if g]
-    inner = f"SELECT {', '.join(inner_cols)} FROM {rel.sql}"
-    inner += f" WHERE {' AND '.join(conds)}" if conds else ""
-    inner += f" GROUP BY {', '.join(group)}" if group else ""
+    sql = f"SELECT {', '.join(cols)} FROM {rel.sql}"
+    sql += f" WHERE {' AND '.join(conds)}" if conds else ""
+    sql += f" GROUP BY {', '.join(group)}" if group else ""
+    return sql, params
+
+
+def build_sql(rel: Relation, entries: list[KPI], query: Query) -> tuple[str, dict[str, object]]:
+    """Outer: each KPI's numerator/denominator/empty flag evaluated on the inner sums."""
+    inner, params = inner_sql(rel, query)
     outer = ["period", *[d.value for d in query.by], "n_rows"]
     for kpi in _with_factors(entries):
         outer.append(f"{kpi.numerator} AS {kpi.name}__num")
@@ -150,6 +156,17 @@ def build_sql(rel: Relation, entries: list[KPI], query: Query) -> tuple[str, dic
         empty = f"CASE WHEN {kpi.empty_when} THEN 1 ELSE 0 END" if kpi.empty_when else "0"
         outer.append(f"{empty} AS {kpi.name}__empty")
     return f"SELECT {', '.join(outer)} FROM ({inner}) AS s WHERE n_rows > 0", params
+
+
+def measure_sums(
+    bind: sa.Engine | sa.Connection, source: Source, query: Query, use_summary: bool = True
+) -> pd.DataFrame:
+    """The raw measure sums of one source per group (for waterfalls and custom charts)."""
+    needed = set(query.by) | {d for d, _ in query.where}
+    sql, params = inner_sql(pick_relation(source, needed, use_summary), query)
+    with connected(bind) as conn:
+        result = conn.execute(sa.text(f"SELECT * FROM ({sql}) AS s WHERE n_rows > 0"), params)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
 def _conditions(rel: Relation, query: Query) -> tuple[list[str], dict[str, object]]:

@@ -224,9 +224,9 @@ def _upsert(conn: sa.Connection, spec: TargetSpec, user: str, action: str) -> in
     values = dict(value=spec.value, updated_at=now(), updated_by=user)
     if old:
         conn.execute(targets.update().where(targets.c.target_id == old.target_id).values(values))
-        target_id, detail = old.target_id, f"{old.value} -> {spec.value}"
+        target_id, detail = old.target_id, f"{old.value:.7g} -> {spec.value:.7g}"
     else:
-        target_id, detail = next_id(conn, targets.c.target_id), f"new {spec.value}"
+        target_id, detail = next_id(conn, targets.c.target_id), f"new {spec.value:.7g}"
         conn.execute(
             targets.insert().values(
                 target_id=target_id,
@@ -264,7 +264,7 @@ def delete_target(engine: sa.Engine, settings: Settings, target_id: int) -> None
         spec = TargetSpec(
             row.kpi, Scope(row.scope_dim), row.scope_value, row.value, row.valid_from, row.valid_to
         )
-        record_audit(conn, settings.user, "target.delete", spec.describe(), f"was {row.value}")
+        record_audit(conn, settings.user, "target.delete", spec.describe(), f"was {row.value:.7g}")
 
 
 IMPORT_COLUMNS = ("kpi", "scope", "value", "valid_from", "valid_to")

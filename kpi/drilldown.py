@@ -1,0 +1,245 @@
+"""Helpers the dashboard pages need beyond KPI values: the rows behind a number, Paretos,
+the OEE loss waterfall, data freshness and data-quality warnings.
+
+All read current rows only (``replaced_by IS NULL``) and take the same filters as
+``kpi.metrics`` (dates plus DIM=VALUE pairs), validated against the KPI's dimensions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import pandas as pd
+import sqlalchemy as sa
+
+from kpi.catalogue import CATALOGUE, Dim, Grain, Source
+from kpi.metrics import Query, connected, make_query, measure_sums
+from kpi.sources import CURRENT, RELATIONS
+
+Where = Mapping[str, str] | None
+_SOURCE_TABLE = {
+    Source.PRODUCTION: "production",
+    Source.DOWNTIME: "downtime",
+    Source.DEFECTS: "defects",
+    Source.DELIVERIES: "deliveries",
+    Source.RECEIPTS: "receipts",
+}
+_DELIVERY_STATUS = """
+  CASE WHEN {done} IS NOT NULL AND {done} <= CAST(:as_of AS DATE)
+       THEN CASE WHEN {done} <= due_date THEN 'on time' ELSE 'late' END
+       WHEN due_date < CAST(:as_of AS DATE) THEN 'open past due'
+       ELSE 'open' END"""
+
+
+def _query(kpi: str, date_from, date_to, where: Where, as_of=None, by=()) -> Query:
+    return make_query([kpi], Grain.TOTAL, by, date_from, date_to, dict(where or {}), as_of)
+
+
+def _read(bind, sql: str, params: dict) -> pd.DataFrame:
+    with connected(bind) as conn:
+        result = conn.execute(sa.text(sql), params)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _filters(query: Query, source: Source) -> tuple[str, dict]:
+    """WHERE clause on the raw table of ``source`` (identifiers come from allow-lists)."""
+    rel = RELATIONS[source][-1]
+    conds, params = [CURRENT], {}
+    if query.date_from:
+        conds.append(f"{rel.date_col} >= :date_from")
+        params["date_from"] = query.date_from
+    if query.date_to:
+        conds.append(f"{rel.date_col} <= :date_to")
+        params["date_to"] = query.date_to
+    for i, (dim, value) in enumerate(query.where):
+        conds.append(f"{rel.dims[dim]} = :w{i}")
+        params[f"w{i}"] = value
+    return " AND ".join(conds), params
+
+
+def drill_rows(
+    bind: sa.Engine | sa.Connection,
+    kpi: str,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    where: Where = None,
+    as_of: dt.date | None = None,
+    limit: int = 5000,
+) -> pd.DataFrame:
+    """The current input rows behind a KPI value, with the batch that loaded each one."""
+    query = _query(kpi, date_from, date_to, where, as_of)
+    source = CATALOGUE[kpi].source
+    if source in (Source.DELIVERIES, Source.RECEIPTS):
+        return delivery_lines(
+            bind, as_of, date_from, date_to, where, receipts=source is Source.RECEIPTS
+        )
+    table = _SOURCE_TABLE[source]
+    cond, params = _filters(query, source)
+    sql = f"SELECT * FROM {table} WHERE {cond} ORDER BY date, batch_id LIMIT {int(limit)}"
+    return _read(bind, sql, params)
+
+
+def delivery_lines(
+    bind: sa.Engine | sa.Connection,
+    as_of: dt.date | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    where: Where = None,
+    *,
+    receipts: bool = False,
+    only_problems: bool = False,
+) -> pd.DataFrame:
+    """Order (or PO) lines with status on time / late / open / open past due and days late.
+
+    ``only_problems`` keeps late and open-past-due lines, worst first: the list a
+    planner chases. Days late of an open line are counted to the as-of date.
+    """
+    kpi = "supplier_otd" if receipts else "otd"
+    query = _query(kpi, date_from, date_to, where, as_of)
+    source = CATALOGUE[kpi].source
+    done = "received_date" if receipts else "ship_date"
+    cond, params = _filters(query, source)
+    params["as_of"] = query.as_of_date
+    status = _DELIVERY_STATUS.format(done=done)
+    days = f"""CASE WHEN {done} IS NOT NULL AND {done} <= CAST(:as_of AS DATE)
+        THEN {done} - due_date ELSE CAST(:as_of AS DATE) - due_date END"""
+    key = "po_id, line_no" if receipts else "order_id, line_no"
+    sql = f"""SELECT * FROM (
+        SELECT *, {status} AS status,
+          CASE WHEN ({status}) IN ('late', 'open past due') THEN {days} END AS days_late
+        FROM {_SOURCE_TABLE[source]} WHERE {cond}) AS t"""
+    if only_problems:
+        sql += (
+            f" WHERE status IN ('late', 'open past due') ORDER BY days_late DESC, due_date, {key}"
+        )
+    else:
+        sql += f" ORDER BY due_date, {key}"
+    return _read(bind, sql, params)
+
+
+def _pareto(df: pd.DataFrame, value: str) -> pd.DataFrame:
+    df = df.sort_values(value, ascending=False, kind="stable").reset_index(drop=True)
+    total = df[value].sum()
+    df["share"] = df[value] / total if total else float("nan")
+    df["cumulative_share"] = df["share"].cumsum()
+    return df
+
+
+def downtime_pareto(
+    bind: sa.Engine | sa.Connection,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    where: Where = None,
+    planned: bool | None = False,
+) -> pd.DataFrame:
+    """Downtime minutes and stops by reason, largest first, with cumulative share.
+
+    ``planned=False`` (the default) ranks unplanned stops only; None ranks all stops.
+    """
+    filters = dict(where or {})
+    if planned is not None:
+        filters[Dim.PLANNED.value] = "true" if planned else "false"
+    query = _query("downtime_minutes", date_from, date_to, filters, by=[Dim.REASON])
+    df = measure_sums(bind, Source.DOWNTIME, query)
+    df = df.rename(columns={"n_rows": "stops"})[["reason", "minutes", "stops"]]
+    return _pareto(df, "minutes")
+
+
+def defect_pareto(
+    bind: sa.Engine | sa.Connection,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    where: Where = None,
+    by: str = Dim.DEFECT.value,
+) -> pd.DataFrame:
+    """Defect quantity by code (or another defect dimension), largest first."""
+    query = _query("defects", date_from, date_to, where, by=[by])
+    df = measure_sums(bind, Source.DEFECTS, query)[[by, "quantity"]]
+    return _pareto(df, "quantity")
+
+
+def oee_waterfall(
+    bind: sa.Engine | sa.Connection,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    where: Where = None,
+) -> pd.DataFrame:
+    """Planned time → planned stops → availability → performance → quality loss → FPT.
+
+    Rows: step, minutes, kind ('total' bars and 'loss' bars). The losses add up:
+    planned time − planned stops − the three losses = fully productive time, and
+    fully productive time / PBT equals the OEE KPI over the same filters.
+    """
+    query = _query("oee", date_from, date_to, where)
+    df = measure_sums(bind, Source.PRODUCTION, query)
+    if df.empty:
+        return pd.DataFrame(columns=["step", "minutes", "kind"])
+    m = df.iloc[0]
+    pbt = m.planned_minutes - m.planned_stop_minutes
+    apt = pbt - m.unplanned_stop_minutes
+    good_share = (
+        (m.units_produced - m.units_scrapped - m.units_reworked) / m.units_produced
+        if m.units_produced
+        else float("nan")
+    )
+    fpt = m.ideal_minutes * good_share
+    steps = [
+        ("planned time", m.planned_minutes, "total"),
+        ("planned stops", -m.planned_stop_minutes, "loss"),
+        ("planned busy time (PBT)", pbt, "total"),
+        ("availability loss", -m.unplanned_stop_minutes, "loss"),
+        ("actual production time (APT)", apt, "total"),
+        ("performance loss", -(apt - m.ideal_minutes), "loss"),
+        ("quality loss", -(m.ideal_minutes - fpt), "loss"),
+        ("fully productive time", fpt, "total"),
+    ]
+    return pd.DataFrame(steps, columns=["step", "minutes", "kind"])
+
+
+def freshness(bind: sa.Engine | sa.Connection) -> pd.DataFrame:
+    """Per input kind: current rows, first and newest date, and when it was last loaded."""
+    date_col = {"deliveries": "due_date", "receipts": "due_date"}
+    parts = []
+    for table in _SOURCE_TABLE.values():
+        col = date_col.get(table, "date")
+        parts.append(
+            f"SELECT '{table}' AS kind, COUNT(*) AS rows, MIN({col}) AS first_date, "
+            f"MAX({col}) AS newest_date FROM {table} WHERE {CURRENT}"
+        )
+    df = _read(bind, " UNION ALL ".join(parts), {})
+    loaded = _read(
+        bind,
+        "SELECT kind, MAX(loaded_at) AS last_loaded_at FROM batches "
+        "WHERE status = 'active' GROUP BY kind",
+        {},
+    )
+    return df.merge(loaded, on="kind", how="left")
+
+
+def data_quality_warnings(
+    bind: sa.Engine | sa.Connection,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> pd.DataFrame:
+    """Downtime on a (date, shift, plant, line) without any production row.
+
+    Such stops count in the downtime KPIs but cannot enter availability or OEE.
+    """
+    conds, params = ["d.replaced_by IS NULL"], {}
+    if date_from:
+        conds.append("d.date >= :date_from")
+        params["date_from"] = date_from
+    if date_to:
+        conds.append("d.date <= :date_to")
+        params["date_to"] = date_to
+    sql = f"""
+SELECT d.date, d.shift, d.plant, d.line, COUNT(*) AS stops, SUM(d.minutes) AS minutes,
+  'downtime without production: counted in downtime KPIs, not in availability' AS warning
+FROM downtime d
+WHERE {" AND ".join(conds)} AND NOT EXISTS (
+  SELECT 1 FROM production p WHERE p.replaced_by IS NULL AND p.date = d.date
+    AND p.shift = d.shift AND p.plant = d.plant AND p.line = d.line)
+GROUP BY d.date, d.shift, d.plant, d.line
+ORDER BY d.date, d.plant, d.line, d.shift"""
+    return _read(bind, sql, params)
