@@ -1,0 +1,70 @@
+"""A loader killed mid-load leaves no partial batch: the ledger always matches the rows."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from kpi import store
+from kpi.settings import load_settings
+from kpi.synthetic import write_production_csv
+from kpi.tables import FACT_TABLES, batches
+from tests.conftest import ROOT
+
+ROWS = 400_000
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_production_csv(tmp_path_factory.mktemp("big") / "production.csv", ROWS)
+
+
+def _start_ingest(db_url: str, path: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "kpi", "ingest", "--db", db_url, str(path)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def assert_ledger_matches_rows(db_url: str) -> int:
+    """Every stored row belongs to a ledger batch, and each batch has exactly its rows."""
+    engine = store.create_engine(load_settings(db_url))
+    table = FACT_TABLES[next(iter(FACT_TABLES))]
+    with engine.connect() as conn:
+        ledger = dict(conn.execute(sa.select(batches.c.batch_id, batches.c.rows_loaded)).all())
+        stored = dict(
+            conn.execute(
+                sa.select(table.c.batch_id, sa.func.count()).group_by(table.c.batch_id)
+            ).all()
+        )
+    engine.dispose()
+    assert stored == ledger, "a partial or orphaned batch survived the kill"
+    return len(ledger)
+
+
+@pytest.mark.parametrize("kill_after", [0.4, 0.8, 1.2, 1.6, 2.0])
+def test_kill_minus_nine_mid_load_leaves_no_partial_batch(
+    tmp_path: Path, big_file: Path, kill_after: float
+) -> None:
+    db_url = f"duckdb:///{tmp_path / 'kpi.duckdb'}"
+    store.create_engine(load_settings(db_url)).dispose()
+    process = _start_ingest(db_url, big_file)
+    time.sleep(kill_after)
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    batches_after_kill = assert_ledger_matches_rows(db_url)
+    assert batches_after_kill in (0, 1)
+
+    retry = _start_ingest(db_url, big_file)
+    assert retry.wait(timeout=300) == 0
+    assert assert_ledger_matches_rows(db_url) == 1, "the retry loads once, never twice"
