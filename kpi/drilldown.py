@@ -14,7 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpi.catalogue import CATALOGUE, Dim, Grain, Source
-from kpi.metrics import Query, connected, make_query, measure_sums
+from kpi.metrics import Query, connected, make_query, measure_sums, read_frame
 from kpi.sources import CURRENT, RELATIONS
 
 Where = Mapping[str, str] | None
@@ -38,8 +38,7 @@ def _query(kpi: str, date_from, date_to, where: Where, as_of=None, by=()) -> Que
 
 def _read(bind, sql: str, params: dict) -> pd.DataFrame:
     with connected(bind) as conn:
-        result = conn.execute(sa.text(sql), params)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        return read_frame(conn, sql, params)
 
 
 def _filters(query: Query, source: Source) -> tuple[str, dict]:

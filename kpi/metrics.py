@@ -9,6 +9,7 @@ yields an empty value (NaN), never 0 and never an error.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from kpi.catalogue import CATALOGUE, KPI, Dim, Formula, Grain, Source, get_kpi
 from kpi.grains import period_sql
 from kpi.sources import Relation, pick_relation
+from kpi.store import is_duckdb, raw_duckdb
 
 COLUMNS_TAIL = ["kpi", "value", "numerator", "denominator", "target", "status"]
 _TRUE = {"true", "yes", "y", "1", "planned"}
@@ -165,8 +167,7 @@ def measure_sums(
     needed = set(query.by) | {d for d, _ in query.where}
     sql, params = inner_sql(pick_relation(source, needed, use_summary), query)
     with connected(bind) as conn:
-        result = conn.execute(sa.text(f"SELECT * FROM ({sql}) AS s WHERE n_rows > 0"), params)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        return read_frame(conn, f"SELECT * FROM ({sql}) AS s WHERE n_rows > 0", params)
 
 
 def _conditions(rel: Relation, query: Query) -> tuple[list[str], dict[str, object]]:
@@ -199,8 +200,20 @@ def _query_source(
     needed = set(query.by) | {d for d, _ in query.where}
     rel = pick_relation(source, needed, use_summary)
     sql, params = build_sql(rel, entries, query)
-    result = conn.execute(sa.text(sql), params)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    return read_frame(conn, sql, params)
+
+
+_BIND = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def read_frame(conn: sa.Connection, sql: str, params: dict[str, object]) -> pd.DataFrame:
+    """Run a query with bound parameters; on DuckDB through Arrow (far faster than rows)."""
+    if not is_duckdb(conn):
+        result = conn.execute(sa.text(sql), params)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    duck = raw_duckdb(conn)
+    table = duck.sql(_BIND.sub(r"$\1", sql), params=params).to_arrow_table()
+    return table.to_pandas(date_as_object=True)
 
 
 def _to_long(wide: pd.DataFrame, entries: list[KPI], query: Query) -> pd.DataFrame:

@@ -70,21 +70,21 @@ class TargetSpec:
 
 def status_of(value: float, target: float, direction: Direction, band: float) -> str | None:
     """Met, near or missed for one value; None when either number is missing."""
-    out = statuses(np.array([value]), np.array([target]), [direction], band)
-    return out[0]
+    return statuses([value], [target], [direction is Direction.HIGHER], band)[0]
 
 
-def statuses(values, targets_, directions, band: float) -> list[str | None]:
+def statuses(values, targets_, higher, band: float) -> np.ndarray:
     """Vectorised status: 'near' is within band × |target| on the wrong side of the target."""
     v = np.asarray(values, dtype=float)
     t = np.asarray(targets_, dtype=float)
-    higher = np.array([d is Direction.HIGHER for d in directions], dtype=bool)
+    up = np.asarray(higher, dtype=bool)
     slack = band * np.abs(t)
-    met = np.where(higher, v >= t, v <= t)
-    near = np.where(higher, v >= t - slack, v <= t + slack)
+    met = np.where(up, v >= t, v <= t)
+    near = np.where(up, v >= t - slack, v <= t + slack)
     out = np.where(met, Status.MET.value, np.where(near, Status.NEAR.value, Status.MISSED.value))
-    missing = np.isnan(v) | np.isnan(t)
-    return [None if m else str(s) for m, s in zip(missing, out, strict=True)]
+    out = out.astype(object)
+    out[np.isnan(v) | np.isnan(t)] = None
+    return out
 
 
 def load_targets(conn: sa.Connection, kpis: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -117,28 +117,37 @@ def list_targets(bind: sa.Engine | sa.Connection) -> pd.DataFrame:
 def attach_targets(
     conn: sa.Connection, df: pd.DataFrame, query: Query, near_band: float
 ) -> pd.DataFrame:
-    """Add ``target`` and ``status`` columns to a metrics frame."""
+    """Add ``target`` and ``status`` columns to a metrics frame.
+
+    KPIs without stored targets get their catalogue default in one vectorised step; only
+    rows of KPIs with stored targets are resolved one distinct (period, scope) at a time.
+    """
     df = df.copy()
     stored = load_targets(conn, query.kpis)
+    defaults = {k: _default(k) for k in query.kpis}
+    result = df["kpi"].map(defaults).to_numpy(dtype=float, copy=True)
+    custom = df["kpi"].isin(set(stored["kpi"])).to_numpy()
+    if custom.any():
+        result[custom] = _resolve(df[custom], stored, query)
+    df["target"] = result
+    higher = df["kpi"].map({k.name: k.direction is Direction.HIGHER for k in CATALOGUE.values()})
+    df["status"] = statuses(df["value"].astype(float), result, higher.astype(bool), near_band)
+    return df
+
+
+def _resolve(df: pd.DataFrame, stored: pd.DataFrame, query: Query) -> np.ndarray:
     fixed = {d.value: v for d, v in query.where}
     ref_total = query.date_to or query.as_of_date
     cache: dict[tuple, float] = {}
-    result = np.full(len(df), np.nan)
+    out = np.full(len(df), np.nan)
     for i, row in enumerate(df.itertuples(index=False)):
-        kpi = row.kpi
-        if stored.empty or not (stored["kpi"] == kpi).any():
-            result[i] = _default(kpi)
-            continue
         pins = {s: _pin(row, fixed, s) for s in (Scope.PLANT, Scope.LINE, Scope.PRODUCT)}
         ref = row.period if isinstance(row.period, dt.date) else ref_total
-        key = (kpi, ref, tuple(pins.values()))
+        key = (row.kpi, ref, tuple(pins.values()))
         if key not in cache:
-            cache[key] = _pick(stored[stored["kpi"] == kpi], pins, ref, kpi)
-        result[i] = cache[key]
-    df["target"] = result
-    directions = [CATALOGUE[k].direction for k in df["kpi"]]
-    df["status"] = statuses(df["value"].astype(float), result, directions, near_band)
-    return df
+            cache[key] = _pick(stored[stored["kpi"] == row.kpi], pins, ref, row.kpi)
+        out[i] = cache[key]
+    return out
 
 
 def _default(kpi: str) -> float:
