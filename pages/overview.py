@@ -1,0 +1,58 @@
+"""Overview: where the plant stands against its objectives, at a glance."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import widgets
+from ui.data import Q, get
+from ui.frame import frame
+from ui.registry import PageId
+
+ctx = frame(PageId.OVERVIEW)
+view = ctx.filters
+start, end = view.current
+st.caption(
+    f"Current {view.grain.value}: {start} to {end}, against the previous {view.grain.value}."
+)
+
+tiles = get(Q.TILES, view, near_band=ctx.settings.near_band)
+if all(t.value != t.value for t in tiles):  # every value NaN: nothing in this window
+    widgets.empty("No data in the selected window.")
+else:
+    columns = st.columns(4)
+    for i, t in enumerate(tiles):
+        with columns[i % 4]:
+            widgets.tile(t)
+
+st.subheader("Current target misses")
+misses = get(Q.MISSES, view, near_band=ctx.settings.near_band)
+if misses.empty:
+    st.success("Every KPI with a target meets it in the current period.", icon=":material/check:")
+else:
+    shown = misses.drop(columns=["kpi"]).rename(columns={"label": "KPI"})
+    widgets.table(
+        shown,
+        "target_misses",
+        key="misses",
+        column_config=widgets.percent_columns(shown, ["value", "target", "gap"]),
+    )
+    st.subheader("Drill down")
+    options = list(misses.index)
+    pick = st.selectbox(
+        "Miss to explain",
+        options,
+        format_func=lambda i: (
+            f"{misses.at[i, 'label']} · {misses.at[i, 'scope']} {misses.at[i, 'scope_value']}"
+        ),
+        key="drill_pick",
+    )
+    row = misses.loc[pick]
+    where = view.where(row["kpi"])
+    if row["scope"] != "all":
+        where[row["scope"]] = row["scope_value"]
+    rows = get(Q.DRILL_ROWS, row["kpi"], start, end, where)
+    st.caption(
+        f"{len(rows)} input rows behind {row['label']} ({start} to {end}), with their batch."
+    )
+    widgets.table(rows, f"drill_{row['kpi']}", key="drill_rows", height=320)

@@ -1,0 +1,1 @@
+"""Streamlit-only helpers for the dashboard pages (kpi/ never imports Streamlit)."""

@@ -1,0 +1,41 @@
+"""One engine per process, demo data on first start, settings for the current user.
+
+DuckDB allows one writer per process, so the engine lives in ``st.cache_resource`` and
+every page and cached query shares it. ``KPI_NO_DEMO=1`` skips seeding the demo year
+into an empty database (tests of the empty state, production installs).
+"""
+
+from __future__ import annotations
+
+import os
+
+import sqlalchemy as sa
+import streamlit as st
+
+from kpi import store
+from kpi.demo import seed_if_empty
+from kpi.settings import Settings, load_settings
+
+NO_DEMO_ENV = "KPI_NO_DEMO"
+DEFAULT_USER = "qa"
+
+
+def settings() -> Settings:
+    """Settings from the environment; who-loaded is the login name (``qa`` if unknown)."""
+    base = load_settings()
+    user = base.user if base.user not in ("", "unknown") else DEFAULT_USER
+    return load_settings(base.db_url, user=user)
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def engine_for(db_url: str) -> sa.Engine:
+    """The process-wide engine for ``db_url``; seeds the demo year into an empty database."""
+    conf = load_settings(db_url, user="demo")
+    engine = store.create_engine(conf)
+    if os.environ.get(NO_DEMO_ENV, "") not in ("1", "true", "yes"):
+        seed_if_empty(engine, conf)
+    return engine
+
+
+def engine() -> sa.Engine:
+    return engine_for(settings().db_url)

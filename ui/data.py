@@ -1,0 +1,72 @@
+"""Cached library calls: every query result lives in ``st.cache_data``, keyed by database URL.
+
+Pages call ``ui.data.get(Q.TILES, filters)``; the allow-list below maps each name to a
+plain library function that takes the engine first. ``clear()`` after any write
+(upload, undo, target edit) makes every page show the new data at once.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import streamlit as st
+
+from kpi import drilldown, store, targets, views
+from ui.bootstrap import engine_for, settings
+
+
+class Q(StrEnum):
+    TILES = "tiles"
+    MISSES = "misses"
+    KPI_FRAME = "kpi_frame"
+    HEATMAP = "heatmap"
+    DEFAULT_FILTERS = "default_filters"
+    PLANTS_AND_LINES = "plants_and_lines"
+    NEWEST_DATE = "newest_date"
+    FRESHNESS = "freshness"
+    DRILL_ROWS = "drill_rows"
+    DELIVERY_LINES = "delivery_lines"
+    DOWNTIME_PARETO = "downtime_pareto"
+    DEFECT_PARETO = "defect_pareto"
+    WATERFALL = "waterfall"
+    BATCHES = "batches"
+    TARGETS = "targets"
+    TARGET_HISTORY = "target_history"
+    ROW_COUNTS = "row_counts"
+
+
+_FUNCS: dict[Q, Any] = {
+    Q.TILES: views.tiles,
+    Q.MISSES: views.target_misses,
+    Q.KPI_FRAME: views.kpi_frame,
+    Q.HEATMAP: views.heatmap_frame,
+    Q.DEFAULT_FILTERS: views.default_filters,
+    Q.PLANTS_AND_LINES: views.plants_and_lines,
+    Q.NEWEST_DATE: views.newest_date,
+    Q.FRESHNESS: drilldown.freshness,
+    Q.DRILL_ROWS: drilldown.drill_rows,
+    Q.DELIVERY_LINES: drilldown.delivery_lines,
+    Q.DOWNTIME_PARETO: drilldown.downtime_pareto,
+    Q.DEFECT_PARETO: drilldown.defect_pareto,
+    Q.WATERFALL: drilldown.oee_waterfall,
+    Q.BATCHES: store.list_batches,
+    Q.TARGETS: targets.list_targets,
+    Q.TARGET_HISTORY: targets.target_history,
+    Q.ROW_COUNTS: store.current_row_counts,
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=1000)
+def _call(name: Q, db_url: str, args: tuple, kwargs: tuple) -> Any:
+    return _FUNCS[Q(name)](engine_for(db_url), *args, **dict(kwargs))
+
+
+def get(name: Q, *args: Any, **kwargs: Any) -> Any:
+    """The cached result of library function ``name`` on the current database."""
+    return _call(name, settings().db_url, args, tuple(sorted(kwargs.items())))
+
+
+def clear() -> None:
+    """Forget every cached query result (the engine stays)."""
+    st.cache_data.clear()

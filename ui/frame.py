@@ -1,0 +1,87 @@
+"""The frame every page draws first: page config, bootstrap, permission check, sidebar.
+
+Every page calls ``frame(PageId.X)`` itself, because Streamlit 1.67 runs a page
+without app.py when a deep link is the first request on a fresh server. The sidebar is
+drawn with ``st.page_link`` from ``ui.registry`` so it looks the same in both modes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import streamlit as st
+
+from kpi.settings import Settings
+from kpi.views import Filters
+from ui import bootstrap, filters
+from ui.data import Q, get
+from ui.registry import BY_ID, PageId, PageSpec, Role, Section, allowed, visible
+
+APP_TITLE = "Quality KPIs"
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a page needs: the engine, settings, the shared filters and its own spec."""
+
+    spec: PageSpec
+    settings: Settings
+    engine: sa.Engine
+    filters: Filters
+    role: Role
+
+
+def current_role() -> Role:
+    """Everyone is QA until logins arrive; then this reads the signed-in user's role."""
+    return Role.QA
+
+
+def frame(page: PageId) -> Context:
+    """Set up the page; stops the script with a message when the user may not see it."""
+    spec = BY_ID[page]
+    st.set_page_config(
+        page_title=f"{spec.label} · {APP_TITLE}",
+        page_icon=":material/factory:",
+        layout="wide",
+        initial_sidebar_state="expanded",
+    )
+    role = current_role()
+    if not allowed(spec, role):
+        st.error("You do not have access to this page.")
+        st.stop()
+    conf = bootstrap.settings()
+    engine = bootstrap.engine()
+    nav = st.sidebar.container()
+    view = _filters(spec)
+    _navigation(nav, role, view)
+    _freshness_note()
+    st.title(spec.label)
+    return Context(spec, conf, engine, view, role)
+
+
+def _filters(spec: PageSpec) -> Filters:
+    default = get(Q.DEFAULT_FILTERS)
+    if not spec.filters:
+        return st.session_state.get(filters.STATE, default)
+    return filters.sidebar(default, get(Q.PLANTS_AND_LINES))
+
+
+def _navigation(box, role: Role, view: Filters) -> None:
+    params = filters.to_params(view)
+    box.markdown(f"### :material/factory: {APP_TITLE}")
+    pages = visible(role)
+    for section in Section:
+        specs = [s for s in pages if s.section is section]
+        if not specs:
+            continue
+        box.caption(section.value)
+        for s in specs:
+            box.page_link(s.path, label=s.label, icon=s.icon, query_params=params)
+    box.divider()
+
+
+def _freshness_note() -> None:
+    newest = get(Q.NEWEST_DATE)
+    text = f"Newest shop-floor data: **{newest}**" if newest else "No shop-floor data loaded yet."
+    st.sidebar.caption(text)
