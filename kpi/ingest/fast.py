@@ -9,14 +9,20 @@ transaction, and the caller runs the detailed checker to name every problem.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 
 from kpi import store
 from kpi.ingest import read, typed, validate
 from kpi.schema import Kind, KindSpec
-from kpi.tables import FACT_TABLES
+
+Progress = Callable[[str, float], None]
+_LOAD_START, _LOAD_END = 0.2, 0.8
 
 
 class NeedsDetailedCheck(Exception):
@@ -29,6 +35,7 @@ def stream_into_store(
     spec: KindSpec,
     defaults: dict[str, str],
     batch_id: int,
+    progress: Progress | None = None,
 ) -> int:
     """Insert every row of ``source`` as ``batch_id``; raise NeedsDetailedCheck on doubt."""
     present = validate.column_map(spec, source.headers)
@@ -48,7 +55,8 @@ def stream_into_store(
         f"FROM (SELECT {', '.join(parts)} FROM {call})"
     )
     try:
-        inserted = conn.exec_driver_sql(sql, tuple(params)).rowcount
+        with _watch(store.raw_duckdb(conn), progress):
+            inserted = conn.exec_driver_sql(sql, tuple(params)).rowcount
         ragged = conn.exec_driver_sql(f"SELECT count(*) FROM {rejects}_errors").scalar()
     except sa.exc.DBAPIError as exc:
         raise NeedsDetailedCheck(str(exc.orig)[:200]) from None
@@ -57,15 +65,46 @@ def stream_into_store(
     return int(inserted)
 
 
+@contextlib.contextmanager
+def _watch(duck: Any, progress: Progress | None) -> Iterator[None]:
+    """Poll DuckDB's progress of the running statement from a side thread."""
+    if progress is None:
+        yield
+        return
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.25):
+            percent = duck.query_progress()
+            if percent >= 0:
+                progress("loading", _LOAD_START + (_LOAD_END - _LOAD_START) * percent / 100)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
 def _has_repeated_keys(conn: sa.Connection, spec: KindSpec, batch_id: int) -> bool:
+    """Whether the batch repeats a natural key.
+
+    Distinct 64-bit key hashes are counted first: if every row's hash differs, no key can
+    repeat. Only when hashes collide is the exact (much slower) grouping run.
+    """
     if not spec.natural_key:
         return False
-    table = FACT_TABLES[spec.kind]
-    key = sa.tuple_(*[table.c[name] for name in spec.natural_key])
-    query = sa.select(sa.func.count() - sa.func.count(sa.distinct(key))).where(
-        table.c.batch_id == batch_id
-    )
-    return bool(conn.execute(query).scalar())
+    key = ", ".join(f'"{name}"' for name in spec.natural_key)
+    where = f'FROM "{spec.kind.value}" WHERE batch_id = {int(batch_id)}'
+    hashed = conn.exec_driver_sql(f"SELECT count(*) - count(DISTINCT hash({key})) {where}").scalar()
+    if not hashed:
+        return False
+    exact = conn.exec_driver_sql(
+        f"SELECT count(*) FROM (SELECT 1 {where} GROUP BY {key} HAVING count(*) > 1)"
+    ).scalar()
+    return bool(exact)
 
 
 def supports_fast_path(conn: sa.Connection) -> bool:

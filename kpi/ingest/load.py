@@ -71,7 +71,7 @@ def ingest_file(
         return _rejected(info, Checked(kind, rejected.problems, len(rejected.problems)))
     report("loading", 0.2)
     if not validate.header_problems(spec, source.headers, detected):
-        result = _store(engine, settings, source, spec, info, defaults)
+        result = _store(engine, settings, source, spec, info, defaults, progress)
         if result is not None:
             report("done", 1.0)
             return result
@@ -139,12 +139,13 @@ def _store(
     spec: KindSpec,
     info: _FileInfo,
     defaults: dict[str, str],
+    progress: Progress | None = None,
 ) -> IngestResult | None:
     """Load in one transaction; None when the file must go to the detailed checker."""
     with WRITE_LOCK, engine.connect() as conn:
         transaction = conn.begin()
         try:
-            result = _load_batch(conn, settings, source, spec, info, defaults)
+            result = _load_batch(conn, settings, source, spec, info, defaults, progress)
         except NeedsDetailedCheck:
             transaction.rollback()
             return None
@@ -162,6 +163,7 @@ def _load_batch(
     spec: KindSpec,
     info: _FileInfo,
     defaults: dict[str, str],
+    progress: Progress | None,
 ) -> IngestResult:
     existing = active_batch_with_sha(conn, info.sha)
     if existing is not None:  # a double click, or a second session, got here first
@@ -169,7 +171,9 @@ def _load_batch(
             info.name, Outcome.ALREADY_LOADED, kind=spec.kind, batch_id=existing[0], sha256=info.sha
         )
     batch_id = store.next_id(conn, batches.c.batch_id)
-    rows = fast.stream_into_store(conn, source, spec, defaults, batch_id)
+    rows = fast.stream_into_store(conn, source, spec, defaults, batch_id, progress)
+    if progress:
+        progress("replacing corrected rows", 0.8)
     replaced = retire_replaced(conn, spec, batch_id)
     warnings = validate.extra_column_warning(spec, source.headers)
     conn.execute(
@@ -194,6 +198,8 @@ def _load_batch(
         f"batch {batch_id}",
         f"{info.name} ({spec.kind.value}, {rows} rows, {info.sha[:12]})",
     )
+    if progress:
+        progress("updating KPI summaries", 0.85)
     refresh_summaries(conn, spec.kind, batch_id)
     archive(settings, info.sha, info.path)
     return IngestResult(
