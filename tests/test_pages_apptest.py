@@ -128,3 +128,70 @@ def test_a_shared_link_opens_the_same_view(demo_db: str):
     assert str(at.date_input(key="flt_from").value) == "2026-01-01"
     assert at.selectbox(key="flt_grain").value == "month"
     assert at.selectbox(key="flt_plant").value == "Plant 2"
+
+
+def _upload(at: AppTest, name: str) -> AppTest:
+    data = (SAMPLES / name).read_bytes()
+    at.get("file_uploader")[0].set_value([(name, data, "text/csv")])
+    at.run()
+    assert not at.exception
+    return at.button(key="commit").click().run()
+
+
+def test_uploading_a_valid_file_changes_the_kpis(demo_db: str):
+    at = open_page(PageId.OVERVIEW)
+    before = {m.label: m.value for m in at.metric}
+    at.switch_page("pages/upload.py").run()
+    _upload(at, "production.csv")
+    assert not at.exception
+    assert any("loaded 20 production rows" in s.value for s in at.success)
+    at.button(key="commit").click().run()  # a double click loads once
+    assert any("already loaded" in i.value for i in at.info)
+    engine = _engine(demo_db)
+    assert store.current_row_counts(engine)["production"] == 8488 + 20
+    at.switch_page("pages/overview.py").run()
+    after = {m.label: m.value for m in at.metric}
+    assert after["Scrap rate"] != before["Scrap rate"]
+    assert at.date_input(key="flt_to").value.isoformat() == "2026-11-03"  # follows the new data
+
+
+def test_a_broken_file_shows_every_problem_and_loads_nothing(demo_db: str):
+    engine = _engine(demo_db)
+    counts = store.current_row_counts(engine)
+    engine.dispose()
+    at = open_page(PageId.UPLOAD)
+    _upload(at, "production_broken.csv")
+    assert any("rejected" in e.value for e in at.error)
+    problems = at.dataframe[1].value  # [0] is the preview
+    assert list(problems.columns) == ["line", "column", "value", "problem"]
+    assert sorted(problems["line"]) == [3, 4, 5, 6, 7, 8]
+    assert store.current_row_counts(_engine(demo_db)) == counts
+
+
+def test_undo_the_last_batch(demo_db: str):
+    at = open_page(PageId.UPLOAD)
+    _upload(at, "downtime.csv")
+    assert at.selectbox(key="batch_pick").value == 0  # newest first
+    at.button(key="undo").click().run()
+    assert not at.exception
+    assert any("undone" in s.value for s in at.success)
+    batches = store.list_batches(_engine(demo_db))
+    assert batches.iloc[0]["status"] == store.BatchStatus.UNDONE
+    assert "undo" not in [b.key for b in at.button]  # an undone batch cannot be undone again
+
+
+def test_editing_a_target_moves_the_tile(demo_db: str):
+    at = open_page(PageId.TARGETS)
+    at.selectbox(key="t_kpi").select("scrap_rate").run()
+    at.text_input(key="t_value").input("1.5%")
+    at.button(key="t_save").click().run()
+    assert not at.exception and at.success
+    history = at.dataframe[-1].value
+    assert "target.set" in set(history["action"])
+    at.switch_page("pages/overview.py").run()
+    badges = " ".join(m.value for m in at.markdown)
+    assert "≤ 1.5 %" in badges
+    at.switch_page("pages/targets.py").run()
+    at.text_input(key="t_value").input("-1")
+    at.button(key="t_save").click().run()
+    assert at.error and not at.exception

@@ -17,6 +17,7 @@ from kpi.catalogue import Grain
 from kpi.views import GRAINS, Filters
 
 STATE = "_kpi_filters"
+REFRESH = "_kpi_filters_refresh"
 ALL_PLANTS = "All plants"
 ALL_LINES = "All lines"
 _KEYS = {"from": "flt_from", "to": "flt_to", "grain": "flt_grain"}
@@ -61,6 +62,10 @@ def sidebar(default: Filters, lines: dict[str, list[str]]) -> Filters:
     if STATE not in st.session_state:
         st.session_state[STATE] = from_params(dict(st.query_params.to_dict()), default)
     current = _valid(st.session_state[STATE], lines)
+    if st.session_state.pop(REFRESH, False):
+        current = replace(current, date_from=default.date_from, date_to=default.date_to)
+        for key in (_KEYS["from"], _KEYS["to"]):
+            st.session_state.pop(key, None)
     _seed_widgets(current)
     box = st.sidebar
     box.subheader("Filters")
@@ -105,7 +110,6 @@ def _seed_widgets(current: Filters) -> None:
         st.session_state[key] = st.session_state.get(key, value)
 
 
-def reset() -> None:
-    """Forget the stored view (after data changed the default window)."""
-    for key in (STATE, *_KEYS.values(), "flt_plant", "flt_line"):
-        st.session_state.pop(key, None)
+def follow_new_data() -> None:
+    """After a load or undo, move the date window to the newest data on the next page."""
+    st.session_state[REFRESH] = True

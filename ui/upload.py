@@ -1,0 +1,134 @@
+"""Upload page pieces: preview, commit with progress, validation report, batch history."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kpi import store
+from kpi.ingest import IngestResult, Outcome, UndoRefused, ingest_bytes, undo_batch
+from kpi.schema import Kind
+from kpi.uploads import Preview, batch_label, preview, problems_frame
+from ui import data, filters, widgets
+from ui.frame import Context
+
+RESULTS = "upload_results"
+UNDO_MESSAGE = "undo_message"
+
+
+def preview_of(upload) -> Preview:
+    """Preview once per uploaded file (hashing a large file on every rerun would be slow)."""
+    cache = st.session_state.setdefault("_previews", {})
+    key = getattr(upload, "file_id", None) or upload.name
+    if key not in cache:
+        cache[key] = preview(upload.getvalue(), upload.name)
+    return cache[key]
+
+
+def show_preview(pv: Preview, index: int) -> Kind | None:
+    """The detected kind (changeable), the dialect and the first rows of one file."""
+    title = f"{pv.file_name} · {pv.kind.value if pv.kind else 'kind unknown'} · {pv.size:,} bytes"
+    with st.expander(title, expanded=True, icon=":material/description:"):
+        for problem in pv.problems:
+            st.warning(problem)
+        kinds = [k.value for k in Kind]
+        chosen = st.selectbox(
+            "Kind",
+            kinds,
+            index=kinds.index(pv.kind.value) if pv.kind else None,
+            key=f"kind_{index}_{pv.sha256[:12]}",
+            help="Detected from the header; change it only if the detection is wrong.",
+        )
+        st.caption(
+            f"{pv.delimiter_name}-separated · {len(pv.headers)} columns · SHA-256 {pv.sha256[:16]}…"
+        )
+        if not pv.head.empty:
+            st.dataframe(pv.head, hide_index=True, width="stretch")
+    return Kind(chosen) if chosen else None
+
+
+def commit(ctx: Context, files: list, kinds: list[Kind | None]) -> None:
+    """Load every file through the real loader; a second click is a no-op (same SHA-256)."""
+    results: list[IngestResult] = []
+    with st.status("Loading files…", expanded=True) as status:
+        for upload, kind in zip(files, kinds, strict=True):
+            bar = st.progress(0.0, text=f"{upload.name}: reading")
+
+            def report(stage: str, fraction: float, bar=bar, name=upload.name) -> None:
+                bar.progress(min(max(fraction, 0.0), 1.0), text=f"{name}: {stage}")
+
+            result = ingest_bytes(
+                ctx.engine, ctx.settings, upload.getvalue(), upload.name, kind, progress=report
+            )
+            bar.progress(1.0, text=result.summary())
+            results.append(result)
+        bad = any(r.outcome is Outcome.REJECTED for r in results)
+        status.update(
+            label="Some files were rejected" if bad else "Loaded",
+            state=("error" if bad else "complete"),
+            expanded=False,
+        )
+    st.session_state[RESULTS] = results
+    if any(r.outcome is Outcome.LOADED for r in results):
+        data.clear()
+        filters.follow_new_data()
+
+
+def show_results() -> None:
+    """What the last commit did, with a downloadable problem table per rejected file."""
+    for i, result in enumerate(st.session_state.get(RESULTS, [])):
+        if result.outcome is Outcome.LOADED:
+            st.success(result.summary(), icon=":material/check_circle:")
+        elif result.outcome is Outcome.ALREADY_LOADED:
+            st.info(result.summary(), icon=":material/content_copy:")
+        else:
+            st.error(result.summary(), icon=":material/error:")
+            shown = len(result.problems)
+            if shown < result.problem_count:
+                st.caption(f"Showing the first {shown} of {result.problem_count} problems.")
+            widgets.table(problems_frame(result), f"problems_{result.file_name}", key=f"pr_{i}")
+        for warning in result.warnings:
+            st.warning(warning)
+
+
+def history(ctx: Context) -> None:
+    """Who loaded what and when; download the original file or undo a batch."""
+    batches = data.get(data.Q.BATCHES)
+    if batches.empty:
+        st.info("No file has been loaded yet.", icon=":material/inbox:")
+        return
+    widgets.table(batches, "batches", key="batches", height=280)
+    ids = list(batches.index)
+    pick = st.selectbox(
+        "Batch", ids, format_func=lambda i: batch_label(batches.loc[i]), key="batch_pick"
+    )
+    row = batches.loc[pick]
+    c1, c2, _ = st.columns([2, 2, 4])
+    original = store.archive_path(ctx.settings, row["sha256"])
+    if original.exists():
+        c1.download_button(
+            "Original file",
+            data=lambda: original.read_bytes(),
+            file_name=str(row["file_name"]),
+            icon=":material/download:",
+            key="batch_download",
+            on_click="ignore",
+        )
+    if row["status"] == store.BatchStatus.ACTIVE and c2.button(
+        f"Undo batch {row['batch_id']}", icon=":material/undo:", key="undo"
+    ):
+        _undo(ctx, int(row["batch_id"]))
+    message = st.session_state.pop(UNDO_MESSAGE, None)
+    if message:
+        (st.success if message[0] else st.error)(message[1])
+
+
+def _undo(ctx: Context, batch_id: int) -> None:
+    try:
+        summary = undo_batch(ctx.engine, ctx.settings, batch_id)
+    except UndoRefused as refused:
+        st.session_state[UNDO_MESSAGE] = (False, str(refused))
+    else:
+        st.session_state[UNDO_MESSAGE] = (True, summary)
+        data.clear()
+        filters.follow_new_data()
+    st.rerun()
