@@ -90,6 +90,17 @@ audit_log = sa.Table(
     sa.Column("detail", sa.String, nullable=False, server_default=""),
 )
 
+# grain: one row per saved import profile (the profile itself is JSON in body)
+import_profiles = sa.Table(
+    "import_profiles",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("body", sa.String, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String, nullable=False),
+)
+
 
 # --- KPI engine summary tables (kept current by kpi.summary.refresh_dates at every load) ---
 
@@ -141,4 +152,26 @@ summary_line_day = sa.Table(
             ("defect_quantity", sa.BigInteger),
         )
     ),
+)
+
+# grain: one row per delivery kind (deliveries|receipts) x due_date x done date x plant
+summary_delivery_day = sa.Table(
+    "summary_delivery_day",
+    metadata,
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("done_date", sa.Date),  # ship_date or received_date; NULL = open
+    sa.Column("plant", sa.String),
+    sa.Column("lines", sa.BigInteger, nullable=False),
+    sa.Column("in_full_lines", sa.BigInteger, nullable=False),
+    sa.Column("ordered_missing", sa.BigInteger, nullable=False),
+    sa.Column("done_qty_missing", sa.BigInteger, nullable=False),
+)
+
+# grain: one row per summarised kind: the batch-ledger fingerprint its summary was built from
+summary_state = sa.Table(
+    "summary_state",
+    metadata,
+    sa.Column("kind", sa.String, primary_key=True),
+    sa.Column("fingerprint", sa.String, nullable=False),
 )

@@ -6,13 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
+import sqlalchemy as sa
 from tqdm import tqdm
 
-from kpi import store
+from kpi import profiles, store
 from kpi.cli import UsageError, add_db_option
-from kpi.ingest import IngestResult, Outcome, UndoRefused, ingest_file, undo_batch
+from kpi.ingest import IngestResult, Outcome, UndoRefused, undo_batch
+from kpi.ingest.imports import import_file
 from kpi.schema import Kind
-from kpi.settings import load_settings
+from kpi.settings import Settings, load_settings
 
 _PROGRESS_BAR_BYTES = 5_000_000
 
@@ -27,6 +29,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
     ingest.add_argument("--kind", choices=[k.value for k in Kind], help="default: from header")
     ingest.add_argument("--user", help="who is loading (default: $KPI_USER or login name)")
+    ingest.add_argument(
+        "--profile", metavar="NAME|FILE", help="import profile: a saved name, or a .toml/.json file"
+    )
+    ingest.add_argument("--sheet", default="", help="for .xlsx: the sheet (default: the first)")
+    ingest.add_argument(
+        "--lookup",
+        type=Path,
+        metavar="FILE",
+        help="companion file for a profile with a lookup (e.g. batch dates)",
+    )
     add_db_option(ingest)
     ingest.set_defaults(func=run_ingest)
 
@@ -48,9 +60,10 @@ def run_ingest(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError("no such file: " + ", ".join(missing))
     engine = store.create_engine(settings)
+    profile = _profile(engine, args.profile)
     rejected = False
     for path in args.files:
-        result = _ingest_with_progress(engine, settings, path, kind)
+        result = _ingest_with_progress(engine, settings, path, kind, profile, args)
         print(result.summary())
         for problem in result.problems:
             print("  " + problem.describe())
@@ -60,17 +73,37 @@ def run_ingest(args: argparse.Namespace) -> int:
     return 1 if rejected else 0
 
 
-def _ingest_with_progress(engine, settings, path: Path, kind: Kind | None) -> IngestResult:  # noqa: ANN001
-    """Large files get a stage progress bar on stderr; small ones stay quiet."""
+def _profile(engine: sa.Engine, reference: str | None) -> profiles.Profile | None:
+    """A profile from a .toml/.json file path, or saved in the database under that name."""
+    if not reference:
+        return None
+    try:
+        if Path(reference).is_file():
+            return profiles.read_file(Path(reference))
+        return profiles.load(engine, reference)
+    except profiles.ProfileError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _ingest_with_progress(
+    engine: sa.Engine,
+    settings: Settings,
+    path: Path,
+    kind: Kind | None,
+    profile: profiles.Profile | None,
+    args: argparse.Namespace,
+) -> IngestResult:
+    """Large files get a progress bar on stderr; small ones stay quiet."""
+    options = {"kind": kind, "profile": profile, "sheet": args.sheet, "lookup": args.lookup}
     if path.stat().st_size < _PROGRESS_BAR_BYTES:
-        return ingest_file(engine, settings, path, kind)
+        return import_file(engine, settings, path, **options)
     with tqdm(total=100, desc=path.name, unit="%", file=sys.stderr, leave=False) as bar:
 
         def progress(stage: str, fraction: float) -> None:
             bar.set_postfix_str(stage)
             bar.update(max(0, int(fraction * 100) - bar.n))
 
-        return ingest_file(engine, settings, path, kind, progress)
+        return import_file(engine, settings, path, progress=progress, **options)
 
 
 def run_batches(args: argparse.Namespace) -> int:

@@ -35,9 +35,10 @@ WRITE_LOCK = threading.RLock()
 
 @dataclass(frozen=True)
 class _FileInfo:
-    path: Path
-    name: str
+    path: Path  # what the loader reads
+    name: str  # a label only, never a path
     sha: str
+    original: Path  # what was given, hashed and archived
 
 
 def ingest_file(
@@ -47,12 +48,17 @@ def ingest_file(
     kind: Kind | None = None,
     progress: Progress | None = None,
     file_name: str | None = None,
+    original: Path | None = None,
 ) -> IngestResult:
-    """Check and load one file from disk; the file is streamed, never read whole."""
-    info = _FileInfo(Path(path), file_name or Path(path).name, "")
+    """Check and load one file from disk; the file is streamed, never read whole.
+
+    ``original`` is the file the user gave when ``path`` is a canonical conversion of it
+    (an import profile or an Excel sheet): its bytes are what is hashed and archived.
+    """
+    original = Path(original or path)
     report = progress or (lambda stage, fraction: None)
     report("hashing", 0.05)
-    info = _FileInfo(info.path, info.name, _sha256(info.path))
+    info = _FileInfo(Path(path), file_name or original.name, _sha256(original), original)
     existing = active_batch_with_sha(engine, info.sha)
     if existing is not None:
         return IngestResult(
@@ -188,7 +194,7 @@ def _load_batch(
             status=store.BatchStatus.ACTIVE,
             loaded_at=store.now(),
             loaded_by=settings.user,
-            size_bytes=info.path.stat().st_size,
+            size_bytes=info.original.stat().st_size,
         )
     )
     store.record_audit(
@@ -201,7 +207,7 @@ def _load_batch(
     if progress:
         progress("updating KPI summaries", 0.85)
     refresh_summaries(conn, spec.kind, batch_id)
-    archive(settings, info.sha, info.path)
+    archive(settings, info.sha, info.original)
     return IngestResult(
         info.name,
         Outcome.LOADED,

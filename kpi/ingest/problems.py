@@ -27,9 +27,12 @@ class Problem:
     line: int | None = None
     column: str | None = None
     value: str | None = None
+    sheet: str | None = None  # set for Excel workbooks: ``line`` is then the sheet row
 
     def describe(self) -> str:
         where = f"line {self.line}" if self.line is not None else "file"
+        if self.sheet is not None:
+            where = f"sheet '{self.sheet}'" + (f", row {self.line}" if self.line else "")
         if self.column:
             where += f", column '{self.column}'"
         shown = "" if self.value is None else f" (value {self.value!r})"

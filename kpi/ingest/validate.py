@@ -17,6 +17,11 @@ from kpi.ingest.problems import MAX_LISTED_PROBLEMS, FileRejected, Problem
 from kpi.schema import KINDS, ColType, Column, Kind, KindSpec
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+_DAY_MONTH = r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
+_AMBIGUOUS = (
+    "could be day/month or month/day, and dates are never guessed: use YYYY-MM-DD, "
+    "or set this column's date format in an import profile"
+)
 
 
 @dataclass(frozen=True)
@@ -76,13 +81,15 @@ def _column_rules(column: Column) -> list[Rule]:
         rules.append(Rule(column.name, f"{r} IS NULL", "is required but empty"))
     unparsed = f"{r} IS NOT NULL AND {p} IS NULL"
     if column.type is ColType.DATE:
+        ambiguous = f"regexp_full_match({r}, '{_DAY_MONTH}')"
         rules.append(
             Rule(
                 column.name,
-                f"{unparsed} AND NOT regexp_full_match({r}, '{_ISO_DATE}')",
+                f"{unparsed} AND NOT regexp_full_match({r}, '{_ISO_DATE}') AND NOT {ambiguous}",
                 "is not a date in YYYY-MM-DD form (e.g. 2026-03-31)",
             )
         )
+        rules.append(Rule(column.name, f"{unparsed} AND {ambiguous}", _AMBIGUOUS))
         rules.append(
             Rule(
                 column.name,

@@ -1,0 +1,114 @@
+"""The front door for any file a user brings: CSV or Excel, canonical or through a profile.
+
+Everything ends in the same loader, so the same checks, ledger and undo apply. Problems
+are reported against the user's own file: its lines (or sheet rows) and its headers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from kpi.ingest import excel
+from kpi.ingest.check import Progress
+from kpi.ingest.load import ingest_file
+from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
+from kpi.ingest.profiled import transform
+from kpi.ingest.transform import Transformed
+from kpi.profiles import Profile
+from kpi.schema import KINDS, ColType, Kind
+from kpi.settings import Settings
+
+
+def import_file(
+    engine: sa.Engine,
+    settings: Settings,
+    path: Path,
+    kind: Kind | None = None,
+    profile: Profile | None = None,
+    sheet: str = "",
+    lookup: Path | None = None,
+    progress: Progress | None = None,
+    file_name: str | None = None,
+) -> IngestResult:
+    """Load ``path`` (CSV or .xlsx), optionally through an import profile."""
+    path = Path(path)
+    name = file_name or path.name
+    with tempfile.TemporaryDirectory(prefix="kpi-import-") as folder:
+        try:
+            readable, sheet_used = _as_csv(path, profile, sheet, Path(folder))
+            mapped = transform(readable, profile, Path(folder), lookup) if profile else None
+        except FileRejected as rejected:
+            problems = [dataclasses.replace(p, sheet=p.sheet) for p in rejected.problems]
+            return IngestResult(
+                name,
+                Outcome.REJECTED,
+                kind=profile.kind if profile else kind,
+                problems=problems,
+                problem_count=len(problems),
+            )
+        target = mapped.path if mapped else readable
+        result = ingest_file(
+            engine,
+            settings,
+            target,
+            profile.kind if profile else kind,
+            progress,
+            file_name=name,
+            original=path,
+        )
+    return _in_user_terms(result, mapped, sheet_used)
+
+
+def _as_csv(path: Path, profile: Profile | None, sheet: str, folder: Path) -> tuple[Path, str]:
+    """A workbook's chosen sheet as CSV (rows = lines); any other file as it is."""
+    if not excel.is_workbook(path):
+        return path, ""
+    target = folder / "sheet.csv"
+    chosen = excel.sheet_to_csv(
+        path, sheet or (profile.sheet if profile else ""), _date_headers(profile), target
+    )
+    return target, chosen
+
+
+def _date_headers(profile: Profile | None) -> set[str]:
+    """Headers whose numbers are Excel date serials: canonical date columns, or mapped ones."""
+    names = {
+        c.name
+        for spec in KINDS.values()
+        for c in spec.columns
+        if c.type in (ColType.DATE, ColType.TIMESTAMP)
+    }
+    if profile is not None:
+        spec = KINDS[Kind(profile.kind)]
+        names |= {
+            source.lower()
+            for canonical, source in profile.columns.items()
+            if spec.column(canonical).type in (ColType.DATE, ColType.TIMESTAMP)
+        }
+    return names
+
+
+def _in_user_terms(result: IngestResult, mapped: Transformed | None, sheet: str) -> IngestResult:
+    """Point each problem at the user's own line (or sheet row) and header."""
+    if mapped is not None:
+        result.warnings = [*mapped.warnings, *result.warnings]
+    if mapped is None and not sheet:
+        return result
+    result.problems = [_relocate(p, mapped, sheet) for p in result.problems]
+    return result
+
+
+def _relocate(problem: Problem, mapped: Transformed | None, sheet: str) -> Problem:
+    line, column = problem.line, problem.column
+    if mapped is not None:
+        if line == 1:
+            line = mapped.header_line
+        elif line is not None and line >= 2 and line - 2 < len(mapped.source_lines):
+            line = mapped.source_lines[line - 2]
+        if column in mapped.labels:
+            column = f"{mapped.labels[column]} → {column}"
+    return dataclasses.replace(problem, line=line, column=column, sheet=sheet or None)
