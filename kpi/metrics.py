@@ -117,8 +117,7 @@ def compute(
         for source, entries in _by_source(query.kpis).items():
             wide = _query_source(conn, source, entries, query, use_summary)
             frames.append(_to_long(wide, entries, query))
-        out = pd.concat(frames, ignore_index=True) if frames else _empty(query)
-        out = _order(out, query)
+        out = frames[0] if len(frames) == 1 else _order(pd.concat(frames), query)
         if with_targets:
             out = attach_targets(conn, out, query, near_band)
         else:
@@ -157,7 +156,9 @@ def build_sql(rel: Relation, entries: list[KPI], query: Query) -> tuple[str, dic
         outer.append(f"{kpi.denominator or 'NULL'} AS {kpi.name}__den")
         empty = f"CASE WHEN {kpi.empty_when} THEN 1 ELSE 0 END" if kpi.empty_when else "0"
         outer.append(f"{empty} AS {kpi.name}__empty")
-    return f"SELECT {', '.join(outer)} FROM ({inner}) AS s WHERE n_rows > 0", params
+    order = ", ".join(f"{c} NULLS FIRST" for c in _keys(query))
+    sql = f"SELECT {', '.join(outer)} FROM ({inner}) AS s WHERE n_rows > 0 ORDER BY {order}"
+    return sql, params
 
 
 def measure_sums(
@@ -165,8 +166,9 @@ def measure_sums(
 ) -> pd.DataFrame:
     """The raw measure sums of one source per group (for waterfalls and custom charts)."""
     needed = set(query.by) | {d for d, _ in query.where}
-    sql, params = inner_sql(pick_relation(source, needed, use_summary), query)
     with connected(bind) as conn:
+        rel = pick_relation(source, needed, use_summary, _stale(conn, source, use_summary))
+        sql, params = inner_sql(rel, query)
         return read_frame(conn, f"SELECT * FROM ({sql}) AS s WHERE n_rows > 0", params)
 
 
@@ -198,9 +200,17 @@ def _query_source(
     conn: sa.Connection, source: Source, entries: list[KPI], query: Query, use_summary: bool
 ) -> pd.DataFrame:
     needed = set(query.by) | {d for d, _ in query.where}
-    rel = pick_relation(source, needed, use_summary)
+    rel = pick_relation(source, needed, use_summary, _stale(conn, source, use_summary))
     sql, params = build_sql(rel, entries, query)
     return read_frame(conn, sql, params)
+
+
+def _stale(conn: sa.Connection, source: Source, use_summary: bool) -> frozenset[str]:
+    if not use_summary or source not in (Source.DELIVERIES, Source.RECEIPTS):
+        return frozenset()
+    from kpi.summary import stale_kinds  # summary imports sources, not metrics
+
+    return stale_kinds(conn)
 
 
 _BIND = re.compile(r"(?<![:\w]):(\w+)")
@@ -217,36 +227,45 @@ def read_frame(conn: sa.Connection, sql: str, params: dict[str, object]) -> pd.D
 
 
 def _to_long(wide: pd.DataFrame, entries: list[KPI], query: Query) -> pd.DataFrame:
-    """One row per group x KPI, with the value derived from the summed numerator/denominator."""
-    values: dict[str, pd.Series] = {}
+    """One row per group x KPI (KPIs in request order within a group), built with numpy."""
+    values: dict[str, np.ndarray] = {}
     for kpi in _with_factors(entries):
         values[kpi.name] = _value(wide, kpi, values)
-    dims = ["period", *[d.value for d in query.by]]
-    parts = []
-    for kpi in entries:
-        part = wide[dims].copy()
-        part["kpi"] = kpi.name
-        part["value"] = values[kpi.name]
-        empty = wide[f"{kpi.name}__empty"].astype(float) > 0
-        part["numerator"] = wide[f"{kpi.name}__num"].astype(float).where(~empty)
-        part["denominator"] = wide[f"{kpi.name}__den"].astype(float)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True) if parts else _empty(query)
+    n, k = len(wide), len(entries)
+    out = {c: np.repeat(wide[c].to_numpy(dtype=object), k) for c in _keys(query)}
+    out["kpi"] = np.tile(np.array([e.name for e in entries], dtype=object), n)
+    out["value"] = np.column_stack([values[e.name] for e in entries]).ravel()
+    nums, dens = [], []
+    for e in entries:
+        num = wide[f"{e.name}__num"].to_numpy(dtype=float)
+        nums.append(np.where(_empty_mask(wide, e), np.nan, num))
+        dens.append(wide[f"{e.name}__den"].to_numpy(dtype=float))
+    out["numerator"] = np.column_stack(nums).ravel()
+    out["denominator"] = np.column_stack(dens).ravel()
+    return pd.DataFrame(out)
 
 
-def _value(wide: pd.DataFrame, kpi: KPI, known: dict[str, pd.Series]) -> pd.Series:
-    num = wide[f"{kpi.name}__num"].astype(float)
-    den = wide[f"{kpi.name}__den"].astype(float)
+def _keys(query: Query) -> list[str]:
+    return ["period", *[d.value for d in query.by]]
+
+
+def _empty_mask(wide: pd.DataFrame, kpi: KPI) -> np.ndarray:
+    return wide[f"{kpi.name}__empty"].to_numpy(dtype=float) > 0
+
+
+def _value(wide: pd.DataFrame, kpi: KPI, known: dict[str, np.ndarray]) -> np.ndarray:
+    num = wide[f"{kpi.name}__num"].to_numpy(dtype=float)
+    den = wide[f"{kpi.name}__den"].to_numpy(dtype=float)
     if kpi.formula is Formula.SUM:
         value = num
     elif kpi.formula is Formula.PRODUCT:
-        value = pd.Series(1.0, index=wide.index)
+        value = np.ones(len(wide))
         for factor in kpi.factors:
             value = value * known[factor]
     else:
-        value = num / den.where(den != 0)
-    empty = wide[f"{kpi.name}__empty"].astype(float) > 0
-    return value.where(~empty)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(den != 0, num / den, np.nan)
+    return np.where(_empty_mask(wide, kpi), np.nan, value)
 
 
 def _empty(query: Query) -> pd.DataFrame:

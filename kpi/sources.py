@@ -32,6 +32,7 @@ class Relation:
     measures: dict[str, str]
     raw: bool = False
     params: tuple[str, ...] = field(default=())  # bound parameters the SQL needs
+    guard: str | None = None  # kind whose summary must be current (kpi.summary.is_current)
 
 
 def _sums(names: tuple[str, ...], prefix: str = "") -> dict[str, str]:
@@ -106,32 +107,80 @@ _MIN = "CAST(minutes AS DOUBLE PRECISION)"
 _PLANNED = "CASE WHEN planned THEN 'true' ELSE 'false' END"
 
 
-def _delivery_relation(name: str, table: str, done: str, qty: str, dims: tuple[Dim, ...]):
+@dataclass(frozen=True)
+class _Lines:
+    """How one delivery relation spells its per-row line counts and flags."""
+
+    done: str  # the ship/receive date column
+    lines: str
+    in_full: str
+    ordered_missing: str
+    done_missing: str
+
+
+def _delivery_measures(c: _Lines) -> dict[str, str]:
     """Delivery lines as known on :as_of; a line shipped after the as-of date is still open."""
-    shipped = f"({done} IS NOT NULL AND {done} <= CAST(:as_of AS DATE))"
-    eligible = f"({shipped} OR due_date < CAST(:as_of AS DATE))"
-    on_time = f"({shipped} AND {done} <= due_date)"
+    as_of = "CAST(:as_of AS DATE)"
+    shipped = f"({c.done} IS NOT NULL AND {c.done} <= {as_of})"
+    eligible = f"({shipped} OR due_date < {as_of})"
+    on_time = f"({shipped} AND {c.done} <= due_date)"
     late = f"({eligible} AND NOT {on_time})"
-    days = f"(CASE WHEN {shipped} THEN {done} - due_date ELSE CAST(:as_of AS DATE) - due_date END)"
-    missing = f"({eligible} AND (quantity_ordered IS NULL OR ({shipped} AND {qty} IS NULL)))"
-    in_full = f"({on_time} AND {qty} >= quantity_ordered)"
+    days = f"(CASE WHEN {shipped} THEN {c.done} - due_date ELSE {as_of} - due_date END)"
+    missing = f"({c.ordered_missing} + CASE WHEN {shipped} THEN {c.done_missing} ELSE 0 END)"
 
-    def count(cond: str) -> str:
-        return f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"
+    def total(cond: str, weight: str = c.lines) -> str:
+        return f"SUM(CASE WHEN {cond} THEN {weight} ELSE 0 END)"
 
-    measures = {
-        "n_rows": "COUNT(*)",
-        "eligible_lines": count(eligible),
-        "on_time_lines": count(on_time),
-        "otif_lines": count(in_full),
-        "qty_missing": count(missing),
-        "late_lines": count(late),
-        "days_late_sum": f"SUM(CASE WHEN {late} THEN {days} ELSE 0 END)",
+    return {
+        "n_rows": f"SUM({c.lines})",
+        "eligible_lines": total(eligible),
+        "on_time_lines": total(on_time),
+        "otif_lines": total(on_time, c.in_full),
+        "qty_missing": total(eligible, missing),
+        "late_lines": total(late),
+        "days_late_sum": total(late, f"{days} * {c.lines}"),
     }
-    sql = f"(SELECT * FROM {table} WHERE {CURRENT}) AS t"
-    return Relation(
-        name, sql, "due_date", {d: d.value for d in dims}, measures, raw=True, params=("as_of",)
+
+
+def delivery_flags(done: str, qty: str) -> _Lines:
+    """Per-row flags of a raw deliveries/receipts row (also used to build the summary)."""
+    return _Lines(
+        done=done,
+        lines="1",
+        in_full=f"CASE WHEN {qty} >= quantity_ordered THEN 1 ELSE 0 END",
+        ordered_missing="CASE WHEN quantity_ordered IS NULL THEN 1 ELSE 0 END",
+        done_missing=f"CASE WHEN quantity_ordered IS NOT NULL AND {qty} IS NULL THEN 1 ELSE 0 END",
     )
+
+
+DELIVERY_COLUMNS = {"deliveries": ("ship_date", "quantity_shipped"),
+                    "receipts": ("received_date", "quantity_received")}  # fmt: skip
+_SUMMARY_LINES = _Lines(
+    "done_date", "lines", "in_full_lines", "ordered_missing", "done_qty_missing"
+)
+
+
+def _delivery_relations(table: str, dims: tuple[Dim, ...]) -> tuple[Relation, ...]:
+    done, qty = DELIVERY_COLUMNS[table]
+    summary = Relation(
+        "summary_delivery_day",
+        f"(SELECT * FROM summary_delivery_day WHERE kind = '{table}') AS t",
+        "due_date",
+        {Dim.PLANT: "plant"},
+        _delivery_measures(_SUMMARY_LINES),
+        params=("as_of",),
+        guard=table,
+    )
+    raw = Relation(
+        "raw",
+        f"(SELECT * FROM {table} WHERE {CURRENT}) AS t",
+        "due_date",
+        {d: d.value for d in dims},
+        _delivery_measures(delivery_flags(done, qty)),
+        raw=True,
+        params=("as_of",),
+    )
+    return summary, raw
 
 
 RELATIONS: dict[Source, tuple[Relation, ...]] = {
@@ -190,30 +239,17 @@ RELATIONS: dict[Source, tuple[Relation, ...]] = {
             raw=True,
         ),
     ),
-    Source.DELIVERIES: (
-        _delivery_relation(
-            "raw",
-            "deliveries",
-            "ship_date",
-            "quantity_shipped",
-            (Dim.CUSTOMER, Dim.PRODUCT, Dim.PLANT),
-        ),
-    ),
-    Source.RECEIPTS: (
-        _delivery_relation(
-            "raw",
-            "receipts",
-            "received_date",
-            "quantity_received",
-            (Dim.SUPPLIER, Dim.PRODUCT, Dim.PLANT),
-        ),
-    ),
+    Source.DELIVERIES: _delivery_relations("deliveries", (Dim.CUSTOMER, Dim.PRODUCT, Dim.PLANT)),
+    Source.RECEIPTS: _delivery_relations("receipts", (Dim.SUPPLIER, Dim.PRODUCT, Dim.PLANT)),
 }
 
 
-def pick_relation(source: Source, dims: set[Dim], use_summary: bool = True) -> Relation:
-    """The smallest relation carrying ``dims``; the raw one when summaries are bypassed."""
+def pick_relation(
+    source: Source, dims: set[Dim], use_summary: bool = True, stale: frozenset[str] = frozenset()
+) -> Relation:
+    """The smallest usable relation carrying ``dims``; raw when summaries are bypassed/stale."""
     for rel in RELATIONS[source]:
-        if (use_summary or rel.raw) and dims <= set(rel.dims):
+        usable = rel.raw or (use_summary and rel.guard not in stale)
+        if usable and dims <= set(rel.dims):
             return rel
     raise ValueError(f"no relation of {source} carries {sorted(dims)}")

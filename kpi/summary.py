@@ -17,16 +17,29 @@ import datetime as dt
 import sqlalchemy as sa
 
 from kpi.schema import Kind
-from kpi.sources import CURRENT, PRODUCTION_MEASURES, oee_fact_sql
-from kpi.tables import summary_line_day, summary_oee_day
+from kpi.sources import (
+    CURRENT,
+    DELIVERY_COLUMNS,
+    PRODUCTION_MEASURES,
+    delivery_flags,
+    oee_fact_sql,
+)
+from kpi.tables import summary_delivery_day, summary_line_day, summary_oee_day, summary_state
 
 SUMMARY_KINDS = (Kind.PRODUCTION, Kind.DOWNTIME, Kind.DEFECTS)
+DELIVERY_KINDS = (Kind.DELIVERIES, Kind.RECEIPTS)
 _OEE_COLS = ("date", "shift", "plant", "line", "machine", "product", *PRODUCTION_MEASURES)
 _LINE = ("date", "plant", "line")
 
 
 def refresh_dates(conn: sa.Connection, kind: Kind, first: dt.date, last: dt.date) -> None:
-    """Rebuild summary rows for dates in [first, last] inside the caller's transaction."""
+    """Rebuild summary rows for dates in [first, last] inside the caller's transaction.
+
+    Delivery kinds are rebuilt whole (their summary is small and keyed by due date).
+    """
+    if Kind(kind) in DELIVERY_KINDS:
+        refresh_deliveries(conn, Kind(kind))
+        return
     if Kind(kind) not in SUMMARY_KINDS or first is None or last is None:
         return
     params = {"first": first, "last": last}
@@ -56,6 +69,54 @@ def rebuild_all(conn: sa.Connection) -> None:
     conn.execute(summary_line_day.delete())
     if span and span[0] is not None:
         refresh_dates(conn, Kind.PRODUCTION, span[0], span[1])
+    for kind in DELIVERY_KINDS:
+        refresh_deliveries(conn, kind)
+
+
+_LEDGER = """
+SELECT k.kind, s.fingerprint,
+  (SELECT CAST(COALESCE(MAX(batch_id), 0) AS VARCHAR) || '/' || CAST(COUNT(*) AS VARCHAR)
+          || '/' || CAST(SUM(CASE WHEN status = 'undone' THEN 1 ELSE 0 END) AS VARCHAR)
+   FROM batches b WHERE b.kind = k.kind) AS ledger
+FROM (SELECT 'deliveries' AS kind UNION ALL SELECT 'receipts') k
+LEFT JOIN summary_state s ON s.kind = k.kind"""
+
+
+def stale_kinds(conn: sa.Connection) -> frozenset[str]:
+    """Delivery kinds whose summary was not built from the current batch ledger.
+
+    The loader refreshes summaries only for dated kinds; a stale delivery summary is
+    never used (queries fall back to raw rows) until ``ensure_current`` rebuilds it.
+    """
+    rows = conn.execute(sa.text(_LEDGER)).all()
+    return frozenset(kind for kind, built, ledger in rows if built != (ledger or "0/0/None"))
+
+
+def refresh_deliveries(conn: sa.Connection, kind: Kind) -> None:
+    """Rebuild the due-date x done-date x plant summary of deliveries or receipts."""
+    done, qty = DELIVERY_COLUMNS[kind.value]
+    f = delivery_flags(done, qty)
+    conn.execute(summary_delivery_day.delete().where(summary_delivery_day.c.kind == kind.value))
+    conn.execute(
+        sa.text(f"""
+INSERT INTO summary_delivery_day (kind, due_date, done_date, plant, lines, in_full_lines,
+  ordered_missing, done_qty_missing)
+SELECT '{kind.value}', due_date, {done}, plant, COUNT(*), SUM({f.in_full}),
+  SUM({f.ordered_missing}), SUM({f.done_missing})
+FROM {kind.value} WHERE {CURRENT} GROUP BY due_date, {done}, plant""")
+    )
+    ledger = dict((k, v) for k, _, v in conn.execute(sa.text(_LEDGER)).all())[kind.value]
+    conn.execute(summary_state.delete().where(summary_state.c.kind == kind.value))
+    conn.execute(summary_state.insert().values(kind=kind.value, fingerprint=ledger or "0/0/None"))
+
+
+def ensure_current(engine: sa.Engine) -> list[str]:
+    """Rebuild stale delivery summaries (call after uploads or at app start); returns kinds."""
+    with engine.begin() as conn:
+        stale = sorted(stale_kinds(conn))
+        for kind in stale:
+            refresh_deliveries(conn, Kind(kind))
+    return stale
 
 
 def _line_day_sql() -> str:

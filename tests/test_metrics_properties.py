@@ -25,6 +25,7 @@ from kpi.metrics import compute, make_query
 from kpi.schema import Kind
 from kpi.settings import load_settings
 from kpi.store import create_engine
+from kpi.summary import ensure_current, stale_kinds
 
 DATES = [dt.date(2024, 12, 30), dt.date(2024, 12, 31), dt.date(2025, 1, 1)]
 KEY = dict(
@@ -66,6 +67,36 @@ def defect_row(draw) -> dict:
                       quantity=draw(st.integers(0, 20)), disposition="scrap")  # fmt: skip
 
 
+DUE = [dt.date(2025, 1, 1) + dt.timedelta(days=n) for n in range(6)]
+
+
+@st.composite
+def delivery_row(draw) -> dict:
+    due = draw(st.sampled_from(DUE))
+    ship = draw(st.one_of(st.none(), st.integers(-2, 4).map(lambda d: due + dt.timedelta(days=d))))
+    ordered = draw(st.sampled_from([None, *range(1, 100, 7)]))  # rarely missing
+    return dict(
+        order_id=draw(st.sampled_from(["SO1", "SO2", "SO3", "SO4"])),
+        line_no=draw(st.sampled_from(["1", "2"])),
+        customer="C",
+        product="X",
+        plant=draw(st.sampled_from(["P1", "P2"])),
+        due_date=due,
+        ship_date=ship,
+        quantity_ordered=ordered,
+        quantity_shipped=None if ship is None else draw(st.sampled_from([None, *range(0, 100, 9)])),
+    )
+
+
+def _unique_by(rows: list[dict], key: tuple[str, ...]) -> list[dict]:
+    seen, out = set(), []
+    for row in rows:
+        if tuple(row[k] for k in key) not in seen:
+            seen.add(tuple(row[k] for k in key))
+            out.append(row)
+    return out
+
+
 def _unique_production(rows: list[dict]) -> list[dict]:
     seen, out = set(), []
     for row in rows:
@@ -104,6 +135,7 @@ def _apply(engine, cfg, ops) -> None:
                     undo_batch(engine, cfg, batches[payload % len(batches)])
             continue
         rows = _unique_production(payload) if kind is Kind.PRODUCTION else payload
+        rows = _unique_by(rows, ("order_id", "line_no")) if kind is Kind.DELIVERIES else rows
         result = ingest_bytes(engine, cfg, to_csv(kind, rows), f"{kind}-{n}.csv", kind)
         assert result.outcome in (Outcome.LOADED, Outcome.ALREADY_LOADED), result.problems
         batches.append(result.batch_id)
@@ -161,3 +193,29 @@ def _same(a: float, b: float) -> bool:
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
     return a == pytest.approx(b, rel=1e-9, abs=1e-12)
+
+
+DELIVERY_OPS = st.one_of(
+    st.tuples(st.just(Kind.DELIVERIES), st.lists(delivery_row(), min_size=1, max_size=6)),
+    st.tuples(st.just("undo"), st.integers(0, 10)),
+)
+
+
+@SLOW
+@given(ops=st.lists(DELIVERY_OPS, min_size=1, max_size=6), as_of=st.sampled_from(DUE))
+def test_delivery_summary_equals_raw(ops, as_of):
+    folder, cfg, engine = _fresh()
+    try:
+        _apply(engine, cfg, ops)
+        with engine.connect() as conn:
+            assert "deliveries" in stale_kinds(conn) or not any(k != "undo" for k, _ in ops)
+        ensure_current(engine)
+        with engine.connect() as conn:
+            assert stale_kinds(conn) == frozenset()
+        for grain, by in [("day", ["plant"]), ("week", []), ("total", ["plant"])]:
+            query = make_query(["otd", "otif", "days_late"], grain, by, as_of=as_of)
+            fast, raw = _frame(engine, query, True), _frame(engine, query, False)
+            pd.testing.assert_frame_equal(fast, raw, check_exact=False, rtol=1e-9, atol=1e-9)
+    finally:
+        engine.dispose()
+        folder.cleanup()
