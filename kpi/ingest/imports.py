@@ -14,10 +14,10 @@ import sqlalchemy as sa
 
 from kpi.ingest import excel
 from kpi.ingest.check import Progress
-from kpi.ingest.load import ingest_file
+from kpi.ingest.load import active_batch_with_sha, ingest_file, sha256_file
 from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
 from kpi.ingest.profiled import transform
-from kpi.ingest.transform import Transformed
+from kpi.ingest.transform import FORMAT_MISMATCH, Transformed
 from kpi.profiles import Profile
 from kpi.schema import KINDS, ColType, Kind
 from kpi.settings import Settings
@@ -37,6 +37,12 @@ def import_file(
     """Load ``path`` (CSV or .xlsx), optionally through an import profile."""
     path = Path(path)
     name = file_name or path.name
+    sha = sha256_file(path)
+    existing = active_batch_with_sha(engine, sha)
+    if existing is not None:  # the same bytes: no need to convert them again
+        return IngestResult(
+            name, Outcome.ALREADY_LOADED, kind=existing[1], batch_id=existing[0], sha256=sha
+        )
     with tempfile.TemporaryDirectory(prefix="kpi-import-") as folder:
         try:
             readable, sheet_used = _as_csv(path, profile, sheet, Path(folder))
@@ -111,4 +117,10 @@ def _relocate(problem: Problem, mapped: Transformed | None, sheet: str) -> Probl
             line = mapped.source_lines[line - 2]
         if column in mapped.labels:
             column = f"{mapped.labels[column]} → {column}"
-    return dataclasses.replace(problem, line=line, column=column, sheet=sheet or None)
+    text, value = problem.problem, problem.value
+    if value is not None and FORMAT_MISMATCH in value:
+        value, date_format = value.split(FORMAT_MISMATCH, 1)
+        text = f"does not match the date format {date_format} set in the import profile"
+    return dataclasses.replace(
+        problem, problem=text, line=line, column=column, value=value, sheet=sheet or None
+    )

@@ -58,7 +58,7 @@ def ingest_file(
     original = Path(original or path)
     report = progress or (lambda stage, fraction: None)
     report("hashing", 0.05)
-    info = _FileInfo(Path(path), file_name or original.name, _sha256(original), original)
+    info = _FileInfo(Path(path), file_name or original.name, sha256_file(original), original)
     existing = active_batch_with_sha(engine, info.sha)
     if existing is not None:
         return IngestResult(
@@ -100,7 +100,7 @@ def ingest_bytes(
         return ingest_file(engine, settings, path, kind, progress, file_name=file_name)
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):

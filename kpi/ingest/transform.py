@@ -22,6 +22,9 @@ from kpi.profiles import Profile
 from kpi.schema import KINDS, ColType, Column, Kind
 
 _ISO = {ColType.DATE: "%Y-%m-%d", ColType.TIMESTAMP: "%Y-%m-%d %H:%M:%S"}
+# appended to a date that does not fit the profile's format, so the loader rejects it
+# (even an ISO date: the profile said otherwise) and the message can name the format
+FORMAT_MISMATCH = " ≠ "
 
 
 @dataclass
@@ -122,7 +125,8 @@ def cell_expr(cell: str, column: Column, profile: Profile, date_format: str | No
             value = f"replace({value}, ',', '.')"
     if date_format and column.type in _ISO:
         parsed = f"try_strptime({value}, {sql_text(date_format)})"
-        value = f"coalesce(strftime({parsed}, '{_ISO[column.type]}'), {value})"
+        unfit = f"{value} || {sql_text(FORMAT_MISMATCH + date_format)}"
+        value = f"coalesce(strftime({parsed}, '{_ISO[column.type]}'), {unfit})"
     return value
 
 
