@@ -47,12 +47,18 @@ def _layout(fig: go.Figure, title: str | None, unit: Unit | None, height: int = 
         template="plotly_white",
         height=height,
         margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
         hovermode="x unified",
     )
     if unit is Unit.RATIO:
-        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+        fig.update_yaxes(tickformat=".0%")
     return fig
+
+
+def _ratio_ticks(fig: go.Figure, values: pd.Series) -> None:
+    """One decimal on a narrow percentage axis (2.1 %, 2.3 %), none on a wide one."""
+    span = values.max() - values.min() if values.notna().any() else 1.0
+    fig.update_yaxes(tickformat=".1%" if span < 0.1 else ".0%")
 
 
 def trend(df: pd.DataFrame, kpi: str, split: str | None = None, title: str | None = None):
@@ -74,7 +80,10 @@ def trend(df: pd.DataFrame, kpi: str, split: str | None = None, title: str | Non
             marker=markers or dict(color=color, size=5),
         )
     _add_target(fig, rows)
-    return _layout(fig, title or entry.label, entry.unit)
+    fig = _layout(fig, title or entry.label, entry.unit)
+    if entry.unit is Unit.RATIO:
+        _ratio_ticks(fig, pd.concat([rows["value"], rows.get("target", rows["value"])]))
+    return fig
 
 
 def _add_target(fig: go.Figure, rows: pd.DataFrame) -> None:
@@ -108,8 +117,11 @@ def pareto(df: pd.DataFrame, category: str, value: str, title: str | None = None
         line=dict(color=LOSS_COLOR),
         secondary_y=True,
     )
-    fig.add_hline(y=0.8, line=dict(color=TARGET_COLOR, dash="dot", width=1), secondary_y=True)
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.05], secondary_y=True)
+    fig.add_shape(
+        type="line", xref="paper", x0=0, x1=1, yref="y2", y0=0.8, y1=0.8,
+        line=dict(color=TARGET_COLOR, dash="dot", width=1),
+    )  # fmt: skip
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05], dtick=0.2, secondary_y=True)
     return _layout(fig, title, None)
 
 

@@ -43,4 +43,5 @@ if steps.empty:
 else:
     fig = charts.waterfall(steps, "From planned time to fully productive time (minutes)")
     widgets.chart(fig, ["oee", *FACTORS], newest, key="oee_waterfall")
-    widgets.table(steps, "oee_waterfall", key="oee_steps")
+    minutes = {"minutes": st.column_config.NumberColumn("minutes", format="%.0f")}
+    widgets.table(steps, "oee_waterfall", key="oee_steps", column_config=minutes)

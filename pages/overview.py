@@ -51,7 +51,9 @@ else:
     where = view.where(row["kpi"])
     if row["scope"] != "all":
         where[row["scope"]] = row["scope_value"]
-    rows = get(Q.DRILL_ROWS, row["kpi"], start, end, where)
+    rows = get(Q.DRILL_ROWS, row["kpi"], start, end, where).drop(
+        columns=["replaced_by"], errors="ignore"
+    )
     st.caption(
         f"{len(rows)} input rows behind {row['label']} ({start} to {end}), with their batch."
     )

@@ -65,6 +65,7 @@ rows = get(
 if rows.empty:
     st.info("No production rows for this period and line.")
 else:
+    rows = rows.drop(columns=["replaced_by"], errors="ignore")
     rows = rows.assign(scrap_rate=rows["units_scrapped"] / rows["units_produced"])
     st.caption(f"{len(rows)} production rows (shift x machine x product), with their batch.")
     widgets.table(

@@ -69,9 +69,8 @@ def sidebar(default: Filters, lines: dict[str, list[str]]) -> Filters:
     _seed_widgets(current)
     box = st.sidebar
     box.subheader("Filters")
-    c1, c2 = box.columns(2)
-    date_from = c1.date_input("From", key=_KEYS["from"], format="YYYY-MM-DD")
-    date_to = c2.date_input("To", key=_KEYS["to"], format="YYYY-MM-DD")
+    date_from = box.date_input("From", key=_KEYS["from"], format="YYYY-MM-DD")
+    date_to = box.date_input("To", key=_KEYS["to"], format="YYYY-MM-DD")
     grain = box.selectbox("Grain", [g.value for g in GRAINS], key=_KEYS["grain"])
     plant = box.selectbox("Plant", [ALL_PLANTS, *lines], key="flt_plant")
     options = (
