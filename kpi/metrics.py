@@ -133,12 +133,21 @@ def _by_source(names: tuple[str, ...]) -> dict[Source, list[KPI]]:
     return groups
 
 
-def inner_sql(rel: Relation, query: Query) -> tuple[str, dict[str, object]]:
-    """Measure sums per period and dimension values (the only place rows are aggregated)."""
+def inner_sql(
+    rel: Relation, query: Query, measures: set[str] | None = None
+) -> tuple[str, dict[str, object]]:
+    """Measure sums per period and dimension values (the only place rows are aggregated).
+
+    ``measures`` limits the sums to those the requested KPIs use (n_rows is always kept).
+    """
     period = period_sql(query.grain, rel.date_col)
     keys = [f"{rel.dims[d]} AS {d.value}" for d in query.by]
     cols = [f"{period or 'CAST(NULL AS DATE)'} AS period", *keys]
-    cols += [f"CAST({agg} AS DOUBLE PRECISION) AS {m}" for m, agg in rel.measures.items()]
+    cols += [
+        f"CAST({agg} AS DOUBLE PRECISION) AS {m}"
+        for m, agg in rel.measures.items()
+        if measures is None or m in measures or m == "n_rows"
+    ]
     conds, params = _conditions(rel, query)
     group = [g for g in [period, *(rel.dims[d] for d in query.by)] if g]
     sql = f"SELECT {', '.join(cols)} FROM {rel.sql}"
@@ -149,7 +158,9 @@ def inner_sql(rel: Relation, query: Query) -> tuple[str, dict[str, object]]:
 
 def build_sql(rel: Relation, entries: list[KPI], query: Query) -> tuple[str, dict[str, object]]:
     """Outer: each KPI's numerator/denominator/empty flag evaluated on the inner sums."""
-    inner, params = inner_sql(rel, query)
+    exprs = [e for k in _with_factors(entries) for e in (k.numerator, k.denominator, k.empty_when)]
+    used = set(_WORD.findall(" ".join(e for e in exprs if e)))
+    inner, params = inner_sql(rel, query, used & set(rel.measures))
     outer = ["period", *[d.value for d in query.by], "n_rows"]
     for kpi in _with_factors(entries):
         outer.append(f"{kpi.numerator} AS {kpi.name}__num")
@@ -213,6 +224,7 @@ def _stale(conn: sa.Connection, source: Source, use_summary: bool) -> frozenset[
     return stale_kinds(conn)
 
 
+_WORD = re.compile(r"[a-z_]+")
 _BIND = re.compile(r"(?<![:\w]):(\w+)")
 
 

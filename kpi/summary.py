@@ -74,12 +74,14 @@ def rebuild_all(conn: sa.Connection) -> None:
 
 
 _LEDGER = """
-SELECT k.kind, s.fingerprint,
-  (SELECT CAST(COALESCE(MAX(batch_id), 0) AS VARCHAR) || '/' || CAST(COUNT(*) AS VARCHAR)
-          || '/' || CAST(SUM(CASE WHEN status = 'undone' THEN 1 ELSE 0 END) AS VARCHAR)
-   FROM batches b WHERE b.kind = k.kind) AS ledger
-FROM (SELECT 'deliveries' AS kind UNION ALL SELECT 'receipts') k
-LEFT JOIN summary_state s ON s.kind = k.kind"""
+SELECT kind, MAX(batch_id), COUNT(*), SUM(CASE WHEN status = 'undone' THEN 1 ELSE 0 END)
+FROM batches WHERE kind IN ('deliveries', 'receipts') GROUP BY kind"""
+
+
+def _ledger(conn: sa.Connection) -> dict[str, str]:
+    """A fingerprint of the batch ledger per delivery kind: any load or undo changes it."""
+    found = {k: f"{m}/{n}/{u}" for k, m, n, u in conn.execute(sa.text(_LEDGER)).all()}
+    return {kind.value: found.get(kind.value, "empty") for kind in DELIVERY_KINDS}
 
 
 def stale_kinds(conn: sa.Connection) -> frozenset[str]:
@@ -88,8 +90,8 @@ def stale_kinds(conn: sa.Connection) -> frozenset[str]:
     The loader refreshes summaries only for dated kinds; a stale delivery summary is
     never used (queries fall back to raw rows) until ``ensure_current`` rebuilds it.
     """
-    rows = conn.execute(sa.text(_LEDGER)).all()
-    return frozenset(kind for kind, built, ledger in rows if built != (ledger or "0/0/None"))
+    built = dict(conn.execute(sa.select(summary_state.c.kind, summary_state.c.fingerprint)).all())
+    return frozenset(k for k, v in _ledger(conn).items() if built.get(k) != v)
 
 
 def refresh_deliveries(conn: sa.Connection, kind: Kind) -> None:
@@ -105,9 +107,10 @@ SELECT '{kind.value}', due_date, {done}, plant, COUNT(*), SUM({f.in_full}),
   SUM({f.ordered_missing}), SUM({f.done_missing})
 FROM {kind.value} WHERE {CURRENT} GROUP BY due_date, {done}, plant""")
     )
-    ledger = dict((k, v) for k, _, v in conn.execute(sa.text(_LEDGER)).all())[kind.value]
     conn.execute(summary_state.delete().where(summary_state.c.kind == kind.value))
-    conn.execute(summary_state.insert().values(kind=kind.value, fingerprint=ledger or "0/0/None"))
+    conn.execute(
+        summary_state.insert().values(kind=kind.value, fingerprint=_ledger(conn)[kind.value])
+    )
 
 
 def ensure_current(engine: sa.Engine) -> list[str]:

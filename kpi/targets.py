@@ -117,22 +117,30 @@ def list_targets(bind: sa.Engine | sa.Connection) -> pd.DataFrame:
 def attach_targets(
     conn: sa.Connection, df: pd.DataFrame, query: Query, near_band: float
 ) -> pd.DataFrame:
-    """Add ``target`` and ``status`` columns to a metrics frame.
+    """Add ``target`` and ``status`` columns to a metrics frame (in place, and returned).
 
     KPIs without stored targets get their catalogue default in one vectorised step; only
     rows of KPIs with stored targets are resolved one distinct (period, scope) at a time.
     """
-    df = df.copy()
-    stored = load_targets(conn, query.kpis)
-    defaults = {k: _default(k) for k in query.kpis}
-    result = df["kpi"].map(defaults).to_numpy(dtype=float, copy=True)
-    custom = df["kpi"].isin(set(stored["kpi"])).to_numpy()
-    if custom.any():
-        result[custom] = _resolve(df[custom], stored, query)
+    kpis = df["kpi"].to_numpy(dtype=object)
+    result = np.full(len(df), np.nan)
+    higher = np.zeros(len(df), dtype=bool)
+    for name in query.kpis:
+        mask = kpis == name
+        result[mask] = _default(name)
+        higher[mask] = CATALOGUE[name].direction is Direction.HIGHER
+    with_targets = _kpis_with_targets(conn) & set(query.kpis)
+    if with_targets:
+        custom = np.isin(kpis, list(with_targets))
+        result[custom] = _resolve(df[custom], load_targets(conn, query.kpis), query)
     df["target"] = result
-    higher = df["kpi"].map({k.name: k.direction is Direction.HIGHER for k in CATALOGUE.values()})
-    df["status"] = statuses(df["value"].astype(float), result, higher.astype(bool), near_band)
+    df["status"] = statuses(df["value"].to_numpy(dtype=float), result, higher, near_band)
     return df
+
+
+def _kpis_with_targets(conn: sa.Connection) -> set[str]:
+    """One tiny query, so the common case (no stored targets) stays cheap."""
+    return set(conn.execute(sa.text("SELECT DISTINCT kpi FROM targets")).scalars())
 
 
 def _resolve(df: pd.DataFrame, stored: pd.DataFrame, query: Query) -> np.ndarray:
