@@ -42,6 +42,8 @@ def check_content(head: bytes) -> None:
         raise FileRejected(
             [Problem("This is an Excel workbook or ZIP archive, not CSV text; save it as CSV.")]
         )
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected([Problem("This is UTF-16 text; re-export it as 'CSV UTF-8'.")])
     if b"\x00" in head:
         raise FileRejected([Problem("This is a binary file, not CSV text.")])
 

@@ -18,6 +18,12 @@ from kpi.schema import KINDS, ColType, Column, Kind, KindSpec
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _DAY_MONTH = r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
+MAX_TEXT = 200
+_FORMULA = r"^[=@\t\r]|^[+\-][^0-9. ]"
+_FORMULA_MESSAGE = (
+    "starts like a spreadsheet formula (=, +, -, @); such cells are refused because "
+    "they would run when an export is opened in a spreadsheet"
+)
 _AMBIGUOUS = (
     "could be day/month or month/day, and dates are never guessed: use YYYY-MM-DD, "
     "or set this column's date format in an import profile"
@@ -110,9 +116,19 @@ def _column_rules(column: Column) -> list[Rule]:
                 "must be one of: " + ", ".join(column.choices),
             )
         )
+    elif column.type is ColType.TEXT:
+        rules.extend(_text_rules(column.name, r))
     elif column.type in (ColType.COUNT, ColType.NUMBER):
         rules.extend(_number_rules(column, p, unparsed))
     return rules
+
+
+def _text_rules(name: str, r: str) -> list[Rule]:
+    """Names stay names: no spreadsheet formulas (they would run in exports), no essays."""
+    return [
+        Rule(name, f"regexp_matches({r}, '{_FORMULA}')", _FORMULA_MESSAGE),
+        Rule(name, f"length({r}) > {MAX_TEXT}", f"is longer than {MAX_TEXT} characters"),
+    ]
 
 
 def _number_rules(column: Column, p: str, unparsed: str) -> list[Rule]:
