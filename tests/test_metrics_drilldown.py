@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from golden.kpi_fixtures import load_bytes, load_golden, to_csv
 
@@ -114,3 +115,26 @@ def test_otif_empty_when_quantities_missing(engine, settings):
     df = compute(engine, make_query(["otd", "otif"], as_of=AS_OF)).set_index("kpi")
     assert df.loc["otd", "value"] == 1.0
     assert df["value"].isna()["otif"] and df["numerator"].isna()["otif"]
+
+
+def test_delivery_summary_is_rebuilt_or_bypassed(engine, settings):
+    """Loads of deliveries leave the summary stale; queries then read raw rows until
+    ``ensure_current`` (or the loader via ``refresh_dates``) rebuilds it."""
+    from kpi.summary import ensure_current, refresh_dates, stale_kinds
+
+    load_golden(engine, settings, Kind.DELIVERIES, Kind.RECEIPTS)
+    with engine.connect() as conn:
+        assert stale_kinds(conn) == {"deliveries", "receipts"}
+    before = compute(engine, make_query(["otd"], as_of=AS_OF))
+    assert ensure_current(engine) == ["deliveries", "receipts"]
+    with engine.connect() as conn:
+        assert stale_kinds(conn) == frozenset()
+    pd.testing.assert_frame_equal(before, compute(engine, make_query(["otd"], as_of=AS_OF)))
+    rows = [dict(order_id="SO9", line_no=1, due_date="2025-01-02", ship_date="2025-01-09",
+                 quantity_ordered=1, quantity_shipped=1)]  # fmt: skip
+    load_bytes(engine, settings, Kind.DELIVERIES, to_csv(Kind.DELIVERIES, rows), "late.csv")
+    assert compute(engine, make_query(["otd"], as_of=AS_OF))["denominator"].iloc[0] == 6
+    with engine.begin() as conn:
+        refresh_dates(conn, Kind.DELIVERIES, None, None)
+        assert stale_kinds(conn) == frozenset()
+    assert compute(engine, make_query(["otd"], as_of=AS_OF))["numerator"].iloc[0] == 3

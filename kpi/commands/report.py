@@ -22,6 +22,7 @@ from kpi.cli import UsageError, add_db_option
 from kpi.grains import parse_date
 from kpi.metrics import compute, make_query
 from kpi.settings import load_settings
+from kpi.summary import ensure_current
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.db)
     engine = store.create_engine(settings)
     try:
+        ensure_current(engine)  # delivery summaries after loads (cheap when already current)
         df = compute(engine, query, near_band=settings.near_band)
     finally:
         engine.dispose()
