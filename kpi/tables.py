@@ -101,6 +101,25 @@ import_profiles = sa.Table(
     sa.Column("updated_by", sa.String, nullable=False),
 )
 
+# grain: one row per account (built-in login, or an OIDC e-mail mapped to a role)
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column("email", sa.String),
+    sa.Column("password_hash", sa.String),  # argon2id; empty for OIDC-only accounts
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+# grain: one row per failed login attempt (for rate limiting)
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("failed_at", sa.DateTime, nullable=False),
+)
+
 
 # --- KPI engine summary tables (kept current by kpi.summary.refresh_dates at every load) ---
 

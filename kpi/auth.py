@@ -1,0 +1,154 @@
+"""Roles, accounts and login checks (ISO 9001 §7.5: who may change quality records).
+
+Roles nest: a viewer sees every dashboard and export, QA may also load and undo data
+and edit corrective actions, an admin may also change targets, users and settings.
+Passwords are hashed with argon2id; repeated failures lock a name for a while. With no
+account at all the app runs in open demo mode, so a fresh install just works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from kpi import store
+from kpi.tables import login_failures, users
+
+MAX_FAILURES = 5
+LOCKOUT = dt.timedelta(minutes=15)
+_HASHER = PasswordHasher()
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    QA = "qa"
+    ADMIN = "admin"
+
+
+class Action(StrEnum):
+    """Everything a page or command may be asked to do, checked on the server side."""
+
+    VIEW = "view"
+    UPLOAD = "upload"
+    UNDO = "undo"
+    EDIT_ACTIONS = "edit_actions"
+    EDIT_TARGETS = "edit_targets"
+    MANAGE_USERS = "manage_users"
+    MANAGE_SETTINGS = "manage_settings"
+
+
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.VIEWER: frozenset({Action.VIEW}),
+    Role.QA: frozenset({Action.VIEW, Action.UPLOAD, Action.UNDO, Action.EDIT_ACTIONS}),
+    Role.ADMIN: frozenset(Action),
+}
+
+
+class AuthError(Exception):
+    """A refused login or account change, with a message fit for the user."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: Role
+    email: str | None = None
+
+    def may(self, action: Action) -> bool:
+        return action in PERMISSIONS[self.role]
+
+
+DEMO_USER = User(name="demo", role=Role.ADMIN)
+
+
+def may(user: User | None, action: Action) -> bool:
+    return user is not None and user.may(action)
+
+
+def users_configured(engine: sa.Engine) -> bool:
+    """False means open demo mode: no account exists, everyone acts as the demo admin."""
+    with engine.connect() as conn:
+        return bool(conn.execute(sa.select(sa.func.count()).select_from(users)).scalar())
+
+
+def add_user(
+    engine: sa.Engine,
+    name: str,
+    role: Role,
+    by: str,
+    password: str | None = None,
+    email: str | None = None,
+) -> None:
+    """Create or replace an account; at least a password or an e-mail (for OIDC)."""
+    name = name.strip()
+    if not name or (not password and not email):
+        raise AuthError("A user needs a name and a password or an e-mail address.")
+    if password is not None and len(password) < 8:
+        raise AuthError("Passwords must have at least 8 characters.")
+    hashed = _HASHER.hash(password) if password else None
+    with engine.begin() as conn:
+        conn.execute(users.delete().where(users.c.name == name))
+        conn.execute(
+            users.insert().values(
+                name=name,
+                role=Role(role).value,
+                email=email,
+                password_hash=hashed,
+                updated_at=store.now(),
+            )
+        )
+        store.record_audit(conn, by, "user saved", name, f"role {Role(role).value}")
+
+
+def remove_user(engine: sa.Engine, name: str, by: str) -> None:
+    with engine.begin() as conn:
+        gone = conn.execute(users.delete().where(users.c.name == name)).rowcount
+        if not gone:
+            raise AuthError(f"There is no user '{name}'.")
+        store.record_audit(conn, by, "user removed", name)
+
+
+def list_users(engine: sa.Engine) -> list[User]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(users).order_by(users.c.name)).all()
+    return [User(r.name, Role(r.role), r.email) for r in rows]
+
+
+def authenticate(engine: sa.Engine, name: str, password: str) -> User:
+    """The user for a correct password; AuthError otherwise (also while locked out)."""
+    now = store.now()
+    with engine.begin() as conn:
+        recent = conn.execute(
+            sa.select(sa.func.count()).where(
+                login_failures.c.name == name, login_failures.c.failed_at > now - LOCKOUT
+            )
+        ).scalar()
+        if recent >= MAX_FAILURES:
+            raise AuthError("Too many failed logins for this name; try again in 15 minutes.")
+        row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+        if row is not None and row.password_hash and _verify(row.password_hash, password):
+            conn.execute(login_failures.delete().where(login_failures.c.name == name))
+            return User(row.name, Role(row.role), row.email)
+        conn.execute(login_failures.insert().values(name=name, failed_at=now))
+    raise AuthError("Unknown name or wrong password.")
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def user_for_email(engine: sa.Engine, email: str) -> User | None:
+    """OIDC login: map a verified e-mail address to its account and role."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(users).where(sa.func.lower(users.c.email) == email.strip().lower())
+        ).first()
+    return User(row.name, Role(row.role), row.email) if row else None

@@ -1,0 +1,51 @@
+"""CLI: ``backup``, ``restore`` and ``audit`` — keeping the quality record safe."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kpi import backup, store
+from kpi.cli import UsageError, add_db_option
+from kpi.exports import to_csv_bytes
+from kpi.settings import load_settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    save = subparsers.add_parser("backup", help="consistent copy of the database and archive")
+    save.add_argument("path", type=Path, metavar="PATH", help="new backup file to write")
+    save.set_defaults(func=run_backup)
+    back = subparsers.add_parser("restore", help="replace the database with a backup")
+    back.add_argument("path", type=Path, metavar="PATH", help="backup file to restore")
+    back.set_defaults(func=run_restore)
+    audit = subparsers.add_parser("audit", help="who changed what, when (CSV)")
+    audit.set_defaults(func=run_audit)
+    for parser in (save, back, audit):
+        add_db_option(parser)
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    settings = load_settings(args.db)
+    engine = store.create_engine(settings)
+    try:
+        written = backup.backup(engine, settings, args.path)
+    except backup.BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"backup written to {written}")
+    return 0
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    try:
+        kept = backup.restore(load_settings(args.db), args.path)
+    except backup.BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"restored {args.path}; the previous database was kept as {kept}")
+    return 0
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    engine = store.create_engine(load_settings(args.db))
+    sys.stdout.buffer.write(to_csv_bytes(store.list_audit(engine)))
+    return 0
