@@ -8,7 +8,6 @@ from pathlib import Path
 
 from kpi import backup, store
 from kpi.cli import UsageError, add_db_option
-from kpi.exports import to_csv_bytes
 from kpi.settings import load_settings
 
 
@@ -46,6 +45,8 @@ def run_restore(args: argparse.Namespace) -> int:
 
 
 def run_audit(args: argparse.Namespace) -> int:
+    from kpi.exports import to_csv_bytes  # pandas is slow to import; only this command needs it
+
     engine = store.create_engine(load_settings(args.db))
     sys.stdout.buffer.write(to_csv_bytes(store.list_audit(engine)))
     return 0
