@@ -118,28 +118,34 @@ class _Lines:
     done_missing: str
 
 
-def _delivery_measures(c: _Lines) -> dict[str, str]:
-    """Delivery lines as known on :as_of; a line shipped after the as-of date is still open."""
+def _delivery_sql(base: str, c: _Lines) -> str:
+    """Per-row flags as known on :as_of (a line shipped after the as-of date is still open),
+    computed once per row in nested projections so the sums stay simple."""
     as_of = "CAST(:as_of AS DATE)"
-    shipped = f"({c.done} IS NOT NULL AND {c.done} <= {as_of})"
-    eligible = f"({shipped} OR due_date < {as_of})"
-    on_time = f"({shipped} AND {c.done} <= due_date)"
-    late = f"({eligible} AND NOT {on_time})"
-    days = f"(CASE WHEN {shipped} THEN {c.done} - due_date ELSE {as_of} - due_date END)"
-    missing = f"({c.ordered_missing} + CASE WHEN {shipped} THEN {c.done_missing} ELSE 0 END)"
+    weights = f"{c.lines} AS w, {c.in_full} AS w_full, {c.ordered_missing} AS w_om, "
+    weights += f"{c.done_missing} AS w_dm"
+    shipped = f"({c.done} IS NOT NULL AND {c.done} <= {as_of}) AS f_shipped"
+    inner = f"SELECT *, {weights}, {shipped} FROM {base}"
+    days = f"CASE WHEN f_shipped THEN {c.done} - due_date ELSE {as_of} - due_date END AS f_days"
+    return f"""(SELECT *, (f_shipped OR due_date < {as_of}) AS f_eligible,
+  (f_shipped AND {c.done} <= due_date) AS f_on_time, {days}
+FROM ({inner}) AS a) AS t"""
 
-    def total(cond: str, weight: str = c.lines) -> str:
-        return f"SUM(CASE WHEN {cond} THEN {weight} ELSE 0 END)"
 
-    return {
-        "n_rows": f"SUM({c.lines})",
-        "eligible_lines": total(eligible),
-        "on_time_lines": total(on_time),
-        "otif_lines": total(on_time, c.in_full),
-        "qty_missing": total(eligible, missing),
-        "late_lines": total(late),
-        "days_late_sum": total(late, f"{days} * {c.lines}"),
-    }
+def _total(cond: str, weight: str = "w") -> str:
+    return f"SUM(CASE WHEN {cond} THEN {weight} ELSE 0 END)"
+
+
+_LATE = "f_eligible AND NOT f_on_time"
+DELIVERY_MEASURES = {
+    "n_rows": "SUM(w)",
+    "eligible_lines": _total("f_eligible"),
+    "on_time_lines": _total("f_on_time"),
+    "otif_lines": _total("f_on_time", "w_full"),
+    "qty_missing": _total("f_eligible", "w_om + CASE WHEN f_shipped THEN w_dm ELSE 0 END"),
+    "late_lines": _total(_LATE),
+    "days_late_sum": _total(_LATE, "f_days * w"),
+}
 
 
 def delivery_flags(done: str, qty: str) -> _Lines:
@@ -164,19 +170,19 @@ def _delivery_relations(table: str, dims: tuple[Dim, ...]) -> tuple[Relation, ..
     done, qty = DELIVERY_COLUMNS[table]
     summary = Relation(
         "summary_delivery_day",
-        f"(SELECT * FROM summary_delivery_day WHERE kind = '{table}') AS t",
+        _delivery_sql(f"summary_delivery_day WHERE kind = '{table}'", _SUMMARY_LINES),
         "due_date",
         {Dim.PLANT: "plant"},
-        _delivery_measures(_SUMMARY_LINES),
+        DELIVERY_MEASURES,
         params=("as_of",),
         guard=table,
     )
     raw = Relation(
         "raw",
-        f"(SELECT * FROM {table} WHERE {CURRENT}) AS t",
+        _delivery_sql(f"{table} WHERE {CURRENT}", delivery_flags(done, qty)),
         "due_date",
         {d: d.value for d in dims},
-        _delivery_measures(delivery_flags(done, qty)),
+        DELIVERY_MEASURES,
         raw=True,
         params=("as_of",),
     )

@@ -74,14 +74,20 @@ def rebuild_all(conn: sa.Connection) -> None:
 
 
 _LEDGER = """
-SELECT kind, MAX(batch_id), COUNT(*), SUM(CASE WHEN status = 'undone' THEN 1 ELSE 0 END)
-FROM batches WHERE kind IN ('deliveries', 'receipts') GROUP BY kind"""
+SELECT k.kind, l.m, l.n, l.u, s.fingerprint
+FROM (VALUES ('deliveries'), ('receipts')) AS k(kind)
+LEFT JOIN (
+  SELECT kind, MAX(batch_id) AS m, COUNT(*) AS n,
+    SUM(CASE WHEN status = 'undone' THEN 1 ELSE 0 END) AS u
+  FROM batches WHERE kind IN ('deliveries', 'receipts') GROUP BY kind) AS l ON l.kind = k.kind
+LEFT JOIN summary_state AS s ON s.kind = k.kind"""
 
 
-def _ledger(conn: sa.Connection) -> dict[str, str]:
-    """A fingerprint of the batch ledger per delivery kind: any load or undo changes it."""
-    found = {k: f"{m}/{n}/{u}" for k, m, n, u in conn.execute(sa.text(_LEDGER)).all()}
-    return {kind.value: found.get(kind.value, "empty") for kind in DELIVERY_KINDS}
+def _ledger(conn: sa.Connection) -> dict[str, tuple[str, str | None]]:
+    """Per delivery kind: a fingerprint of the batch ledger (any load or undo changes it)
+    and the fingerprint its summary was built from."""
+    rows = conn.execute(sa.text(_LEDGER)).all()
+    return {k: (f"{m}/{n}/{u}", built) for k, m, n, u, built in rows}
 
 
 def stale_kinds(conn: sa.Connection) -> frozenset[str]:
@@ -90,8 +96,7 @@ def stale_kinds(conn: sa.Connection) -> frozenset[str]:
     The loader refreshes summaries only for dated kinds; a stale delivery summary is
     never used (queries fall back to raw rows) until ``ensure_current`` rebuilds it.
     """
-    built = dict(conn.execute(sa.select(summary_state.c.kind, summary_state.c.fingerprint)).all())
-    return frozenset(k for k, v in _ledger(conn).items() if built.get(k) != v)
+    return frozenset(k for k, (now_, built) in _ledger(conn).items() if now_ != built)
 
 
 def refresh_deliveries(conn: sa.Connection, kind: Kind) -> None:
@@ -109,7 +114,7 @@ FROM {kind.value} WHERE {CURRENT} GROUP BY due_date, {done}, plant""")
     )
     conn.execute(summary_state.delete().where(summary_state.c.kind == kind.value))
     conn.execute(
-        summary_state.insert().values(kind=kind.value, fingerprint=_ledger(conn)[kind.value])
+        summary_state.insert().values(kind=kind.value, fingerprint=_ledger(conn)[kind.value][0])
     )
 
 
