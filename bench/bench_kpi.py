@@ -160,11 +160,13 @@ def main() -> int:
           f"Python {platform.python_version()}")  # fmt: skip
     print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts(engine).items()))
     print("\n| kpi | grain | by | p50 ms | p95 ms | rows out |\n|---|---|---|---:|---:|---:|")
+    load_before = os.getloadavg()[0]
     results = time_queries(engine, args.repeat)
     for name, grain, by, p50, p95, n in results:
         print(f"| `{name}` | {grain} | {by} | {p50:.1f} | {p95:.1f} | {n:,} |")
     worst = max(r[3] for r in results)
     print(f"\nslowest p50: {worst:.1f} ms over {len(results)} queries")
+    print(f"1-min load average before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f}")
     engine.dispose()
     return 0
 
