@@ -19,7 +19,7 @@ _SQL_TYPES: dict[ColType, type[sa.types.TypeEngine]] = {
     ColType.DATE: sa.Date,
     ColType.TIMESTAMP: sa.DateTime,
     ColType.COUNT: sa.BigInteger,
-    ColType.NUMBER: sa.Float,
+    ColType.NUMBER: sa.Double,  # sa.Float is 32-bit REAL in DuckDB: 0.88 -> 0.8799999
     ColType.BOOL: sa.Boolean,
 }
 
@@ -71,7 +71,7 @@ targets = sa.Table(
     sa.Column("kpi", sa.String, nullable=False),
     sa.Column("scope_dim", sa.String, nullable=False),  # all | plant | line | product
     sa.Column("scope_value", sa.String, nullable=False, server_default=""),
-    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("value", sa.Double, nullable=False),
     sa.Column("valid_from", sa.Date),
     sa.Column("valid_to", sa.Date),
     sa.Column("updated_at", sa.DateTime, nullable=False),
@@ -193,4 +193,111 @@ summary_state = sa.Table(
     metadata,
     sa.Column("kind", sa.String, primary_key=True),
     sa.Column("fingerprint", sa.String, nullable=False),
+)
+
+
+# --- SPC, alerts and corrective actions (ISO 9001 §9.1.3, §10.2) ---
+
+# grain: one row per KPI x scope whose control limits are frozen to a baseline window
+spc_baselines = sa.Table(
+    "spc_baselines",
+    metadata,
+    sa.Column("kpi", sa.String, primary_key=True),
+    sa.Column("scope", sa.String, primary_key=True),  # "all" or "line=L5;plant=Plant 2"
+    sa.Column("baseline_from", sa.Date, nullable=False),
+    sa.Column("baseline_to", sa.Date, nullable=False),
+    sa.Column("frozen_at", sa.DateTime, nullable=False),
+    sa.Column("frozen_by", sa.String, nullable=False),
+)
+
+# grain: one row per KPI x scope x grain x period left out of the control-limit computation
+spc_exclusions = sa.Table(
+    "spc_exclusions",
+    metadata,
+    sa.Column("kpi", sa.String, primary_key=True),
+    sa.Column("scope", sa.String, primary_key=True),
+    sa.Column("grain", sa.String, primary_key=True),
+    sa.Column("period", sa.Date, primary_key=True),
+    sa.Column("reason", sa.String, nullable=False),
+    sa.Column("excluded_at", sa.DateTime, nullable=False),
+    sa.Column("excluded_by", sa.String, nullable=False),
+)
+
+# grain: one row per acknowledged alert (alert ids are deterministic keys, see kpi.alerts)
+alert_acks = sa.Table(
+    "alert_acks",
+    metadata,
+    sa.Column("alert_id", sa.String, primary_key=True),
+    sa.Column("acknowledged_at", sa.DateTime, nullable=False),
+    sa.Column("acknowledged_by", sa.String, nullable=False),
+    sa.Column("note", sa.String, nullable=False, server_default=""),
+)
+
+# grain: one row per corrective action (its current state; changes are in the history)
+corrective_actions = sa.Table(
+    "corrective_actions",
+    metadata,
+    sa.Column("action_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kpi", sa.String, nullable=False),
+    sa.Column("scope", sa.String, nullable=False),  # "all" or "line=L5"
+    sa.Column("grain", sa.String),
+    sa.Column("period", sa.Date),  # the period that triggered it
+    sa.Column("alert_id", sa.String),
+    sa.Column("description", sa.String, nullable=False),
+    sa.Column("owner", sa.String, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("root_cause", sa.String, nullable=False, server_default=""),
+    sa.Column("action_taken", sa.String, nullable=False, server_default=""),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("effectiveness", sa.String, nullable=False, server_default=""),
+    sa.Column("effective_from", sa.Date),  # the KPI after this date shows the effect
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String, nullable=False),
+)
+
+# grain: one row per changed field of a corrective action (creation included)
+corrective_action_history = sa.Table(
+    "corrective_action_history",
+    metadata,
+    sa.Column("change_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("action_id", sa.Integer, nullable=False),
+    sa.Column("changed_at", sa.DateTime, nullable=False),
+    sa.Column("changed_by", sa.String, nullable=False),
+    sa.Column("field", sa.String, nullable=False),
+    sa.Column("old_value", sa.String, nullable=False, server_default=""),
+    sa.Column("new_value", sa.String, nullable=False, server_default=""),
+)
+
+# --- Management review records (kpi.review.records) ---
+
+# grain: one row per saved management review (ISO 9001 §9.3): period, figures as they stood
+review_records = sa.Table(
+    "review_records",
+    metadata,
+    sa.Column("review_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("period", sa.String, nullable=False),  # canonical code, e.g. 2026-Q1
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("comparison", sa.String, nullable=False),  # previous | last-year | a period code
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("plant", sa.String, nullable=False, server_default=""),  # "" = all plants
+    sa.Column("figures", sa.String, nullable=False),  # JSON: the pack's figures when saved
+    sa.Column("notes", sa.String, nullable=False),  # JSON: section -> free text
+    sa.Column("saved_at", sa.DateTime, nullable=False),
+    sa.Column("saved_by", sa.String, nullable=False),
+)
+
+# grain: one row per decision or action recorded in a saved review
+review_decisions = sa.Table(
+    "review_decisions",
+    metadata,
+    sa.Column("review_id", sa.Integer, nullable=False),
+    sa.Column("item_no", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),  # decision | action
+    sa.Column("text", sa.String, nullable=False),
+    sa.Column("owner", sa.String, nullable=False, server_default=""),
+    sa.Column("due_date", sa.Date),
+    sa.Column("status", sa.String, nullable=False, server_default="open"),
 )

@@ -1,0 +1,191 @@
+"""One list of what needs attention now: target misses and SPC signals, with acknowledgement.
+
+Why one list: a plant manager should not have to visit every page to learn that line L5
+missed its scrap target last week *and* is drifting out of statistical control. Target
+misses are taken from the latest *complete* period (a half-finished week is not a miss
+yet); SPC signals from the last few periods of a recent window, judged against a frozen
+baseline when one is stored. Alert ids are deterministic, so an acknowledgement sticks to
+exactly that miss or signal, and a new signal in a later period is a new alert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+import pandas as pd
+import sqlalchemy as sa
+
+from kpi.catalogue import CATALOGUE, Grain
+from kpi.grains import period_start
+from kpi.metrics import connected
+from kpi.spc import SpcError, default_chart, signal_rules, spc_chart
+from kpi.spc_rules import RULE_TEXT, Rule
+from kpi.spc_store import get_baseline, list_exclusions, scope_key
+from kpi.store import now, record_audit
+from kpi.tables import alert_acks
+from kpi.views import Filters, newest_date, period_end, plants_and_lines, target_misses
+
+SPC_WATCH: tuple[str, ...] = ("scrap_rate", "rework_rate", "availability")
+RECENT_PERIODS = 4
+WINDOW_DAYS = {Grain.DAY: 90, Grain.WEEK: 182, Grain.MONTH: 730}
+COLUMNS = [
+    "alert_id", "kind", "kpi", "label", "scope", "period", "value", "target", "rules",
+    "message", "acknowledged", "acknowledged_by",
+]  # fmt: skip
+
+
+class AlertKind(StrEnum):
+    TARGET_MISS = "target_miss"
+    SPC_SIGNAL = "spc_signal"
+
+
+@dataclass(frozen=True)
+class Alert:
+    alert_id: str
+    kind: AlertKind
+    kpi: str
+    scope: dict[str, str]
+    grain: Grain
+    period: dt.date
+    window: tuple[dt.date, dt.date]
+    message: str
+    value: float = float("nan")
+    target: float = float("nan")
+    rules: tuple[str, ...] = ()
+
+    def link_params(self) -> dict[str, str]:
+        """Query parameters that open the SPC page on this alert's chart."""
+        params = {
+            "kpi": self.kpi,
+            "chart": default_chart(self.kpi).value,
+            "grain": self.grain.value,
+            "from": self.window[0].isoformat(),
+            "to": self.window[1].isoformat(),
+        }
+        return params | {k: v for k, v in self.scope.items() if k in ("plant", "line")}
+
+
+def latest_complete_period(newest: dt.date, grain: Grain) -> tuple[dt.date, dt.date]:
+    """The last period whose last day is on or before the newest data date."""
+    start = period_start(grain, newest)
+    if period_end(grain, start) > newest:
+        start = period_start(grain, start - dt.timedelta(days=1))
+    return start, period_end(grain, start)
+
+
+def current_alerts(
+    bind: sa.Engine | sa.Connection, grain: Grain = Grain.WEEK, near_band: float = 0.10
+) -> list[Alert]:
+    """Target misses of the latest complete period, then SPC signals, newest problems first."""
+    newest = newest_date(bind)
+    if newest is None:
+        return []
+    start, end = latest_complete_period(newest, grain)
+    window = (end - dt.timedelta(days=WINDOW_DAYS[grain]), end)
+    return _misses(bind, grain, start, end, window, near_band) + _signals(bind, grain, window)
+
+
+def _misses(bind, grain: Grain, start, end, window, near_band: float) -> list[Alert]:
+    misses = target_misses(bind, Filters(start, end, grain), near_band=near_band)
+    out = []
+    for row in misses.itertuples(index=False):
+        scope = {} if row.scope == "all" else {row.scope: row.scope_value}
+        where = scope_key(scope)
+        message = (
+            f"{row.label} [{where}] missed its target in the {grain.value} of {start}: "
+            f"{_fmt(row.kpi, row.value)} against {_fmt(row.kpi, row.target)}"
+        )
+        out.append(
+            Alert(
+                f"target:{row.kpi}:{where}:{grain.value}:{start}", AlertKind.TARGET_MISS,
+                row.kpi, scope, grain, start, window, message, row.value, row.target,
+            )
+        )  # fmt: skip
+    return out
+
+
+def _signals(bind, grain: Grain, window) -> list[Alert]:
+    out = []
+    lines = sorted({ln for ls in plants_and_lines(bind).values() for ln in ls})
+    for kpi in SPC_WATCH:
+        for line in lines:
+            alert = _signal(bind, kpi, {"line": line}, grain, window)
+            if alert:
+                out.append(alert)
+    return out
+
+
+def _signal(bind, kpi: str, scope: dict[str, str], grain: Grain, window) -> Alert | None:
+    try:
+        chart = spc_chart(
+            bind, kpi, grain, where=scope, date_from=window[0], date_to=window[1],
+            baseline=get_baseline(bind, kpi, scope),
+            exclusions=list_exclusions(bind, kpi, scope, grain),
+        )  # fmt: skip
+    except SpcError:
+        return None
+    rules = signal_rules(chart, RECENT_PERIODS)
+    if not rules:
+        return None
+    last = max(s.index for s in chart.signals if s.rule in rules)
+    row = chart.frame.iloc[last]
+    why = "; ".join(f"{r.value}: {RULE_TEXT[Rule(r)]}" for r in rules)
+    message = (
+        f"{CATALOGUE[kpi].label} [{scope_key(scope)}] is out of statistical control "
+        f"({chart.chart.value} chart, {grain.value} of {row['period']}): {why}"
+    )
+    alert_id = f"spc:{kpi}:{scope_key(scope)}:{grain.value}:{row['period']}"
+    return Alert(
+        alert_id, AlertKind.SPC_SIGNAL, kpi, scope, grain, row["period"], window, message,
+        float(row["value"]), float("nan"), tuple(r.value for r in rules),
+    )  # fmt: skip
+
+
+def _fmt(kpi: str, value: float) -> str:
+    from kpi.views import format_value
+
+    return format_value(value, CATALOGUE[kpi].unit)
+
+
+def acknowledgements(bind: sa.Engine | sa.Connection) -> dict[str, tuple[str, dt.datetime]]:
+    with connected(bind) as conn:
+        rows = conn.execute(sa.select(alert_acks)).all()
+    return {r.alert_id: (r.acknowledged_by, r.acknowledged_at) for r in rows}
+
+
+def acknowledge(engine: sa.Engine, user: str, alert_id: str, note: str = "") -> None:
+    """Mark an alert as seen (stored and audited); acknowledging twice keeps the first."""
+    if not alert_id.strip():
+        raise ValueError("no alert id given")
+    with engine.begin() as conn:
+        found = conn.execute(
+            sa.select(alert_acks.c.alert_id).where(alert_acks.c.alert_id == alert_id)
+        ).first()
+        if found:
+            return
+        conn.execute(
+            alert_acks.insert().values(
+                alert_id=alert_id, acknowledged_at=now(), acknowledged_by=user, note=note
+            )
+        )
+        record_audit(conn, user, "alert.acknowledge", alert_id, note)
+
+
+def alerts_frame(
+    bind: sa.Engine | sa.Connection, grain: Grain = Grain.WEEK, near_band: float = 0.10
+) -> pd.DataFrame:
+    """The alert list as a table (for the Overview and exports), with acknowledgement."""
+    acks = acknowledgements(bind)
+    rows = [
+        {
+            "alert_id": a.alert_id, "kind": a.kind.value, "kpi": a.kpi,
+            "label": CATALOGUE[a.kpi].label, "scope": scope_key(a.scope), "period": a.period,
+            "value": a.value, "target": a.target, "rules": ";".join(a.rules),
+            "message": a.message, "acknowledged": a.alert_id in acks,
+            "acknowledged_by": acks.get(a.alert_id, ("", None))[0],
+        }
+        for a in current_alerts(bind, grain, near_band)
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=COLUMNS)
