@@ -174,7 +174,8 @@ def test_upload_through_the_file_input(server: str, page):
     button = page.get_by_role("button", name="Load 1 file(s)")
     button.wait_for(timeout=30_000)
     button.click()
-    page.get_by_text("loaded 9 receipts rows").first.wait_for(timeout=60_000)
+    done = page.locator('[data-testid="stAlert"]').filter(has_text="loaded 9 receipts rows")
+    done.first.wait_for(timeout=60_000)
     _settle(page)
     assert page.locator(ERROR).count() == 0
     _shot(page, "upload-done")

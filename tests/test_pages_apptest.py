@@ -171,7 +171,8 @@ def test_a_broken_file_shows_every_problem_and_loads_nothing(demo_db: str):
 def test_undo_the_last_batch(demo_db: str):
     at = open_page(PageId.UPLOAD)
     _upload(at, "downtime.csv")
-    assert at.selectbox(key="batch_pick").value == 0  # newest first
+    newest = int(store.list_batches(_engine(demo_db)).iloc[0]["batch_id"])
+    assert at.selectbox(key="batch_pick").value == newest  # newest first
     at.button(key="undo").click().run()
     assert not at.exception
     assert any("undone" in s.value for s in at.success)

@@ -68,6 +68,7 @@ def commit(ctx: Context, files: list, kinds: list[Kind | None]) -> None:
             expanded=False,
         )
     st.session_state[RESULTS] = results
+    st.session_state.pop("batch_pick", None)  # show the newest batch in the history
     if any(r.outcome is Outcome.LOADED for r in results):
         data.clear()
         filters.follow_new_data()
@@ -97,11 +98,14 @@ def history(ctx: Context) -> None:
         st.info("No file has been loaded yet.", icon=":material/inbox:")
         return
     widgets.table(batches, "batches", key="batches", height=280)
-    ids = list(batches.index)
+    by_id = batches.set_index("batch_id", drop=False)
     pick = st.selectbox(
-        "Batch", ids, format_func=lambda i: batch_label(batches.loc[i]), key="batch_pick"
+        "Batch",
+        list(by_id.index),
+        format_func=lambda i: batch_label(by_id.loc[i]),
+        key="batch_pick",
     )
-    row = batches.loc[pick]
+    row = by_id.loc[pick]
     c1, c2, _ = st.columns([2, 2, 4])
     original = store.archive_path(ctx.settings, row["sha256"])
     if original.exists():
