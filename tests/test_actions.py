@@ -23,9 +23,16 @@ DUE = dt.date(2026, 11, 15)
 
 
 def _new(**kw) -> NewAction:
-    base = dict(kpi="scrap_rate", description="Scrap on L5 drifting up", owner="Ana",
-                due_date=DUE, scope={"line": "L5"}, grain="week",
-                period=dt.date(2026, 10, 19), alert_id="spc:scrap_rate:line=L5:week:2026-10-19")
+    base = dict(
+        kpi="scrap_rate",
+        description="Scrap on L5 drifting up",
+        owner="Ana",
+        due_date=DUE,
+        scope={"line": "L5"},
+        grain="week",
+        period=dt.date(2026, 10, 19),
+        alert_id="spc:scrap_rate:line=L5:week:2026-10-19",
+    )
     return NewAction(**(base | kw))  # fmt: skip
 
 
@@ -36,8 +43,10 @@ def test_lifecycle_to_verified_with_full_history(engine):
     update_action(engine, "ana", action_id, root_cause="worn hob cutter (5 why)",
                   action_taken="cutter replaced, tool-life limit set to 40k parts")  # fmt: skip
     update_action(engine, "ana", action_id, status=Status.DONE)
-    update_action(engine, "bo", action_id, effectiveness="scrap back at 1.8 %",
-                  effective_from=dt.date(2026, 10, 26), status=Status.VERIFIED_EFFECTIVE)  # fmt: skip
+    update_action(
+        engine, "bo", action_id, effectiveness="scrap back at 1.8 %",
+        effective_from=dt.date(2026, 10, 26), status=Status.VERIFIED_EFFECTIVE,
+    )  # fmt: skip
     act = get_action(engine, action_id)
     assert act["status"] == Status.VERIFIED_EFFECTIVE and act["updated_by"] == "bo"
     hist = action_history(engine, action_id)
