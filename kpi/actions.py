@@ -187,14 +187,16 @@ def action_history(bind: sa.Engine | sa.Connection, action_id: int) -> pd.DataFr
 def effect_check(bind: sa.Engine | sa.Connection, action_id: int) -> pd.DataFrame:
     """The KPI in the action's scope before and after ``effective_from`` (to judge the effect).
 
-    'before' is the triggering period onwards up to the change; 'after' is from the change
+    'before' is the triggering period (or the four weeks before the change, if the period
+    is not earlier) up to the change; 'after' is from the change
     to the newest data. Empty when no effective_from date is recorded yet.
     """
     act = get_action(bind, action_id)
     if not act["effective_from"]:
         return pd.DataFrame(columns=["window", "value", "numerator", "denominator"])
     change = act["effective_from"]
-    start = act["period"] or change - dt.timedelta(days=28)
+    period = act["period"]
+    start = period if period and period < change else change - dt.timedelta(days=28)
     windows = {"before": (start, change - dt.timedelta(days=1)), "after": (change, None)}
     rows = []
     for name, (lo, hi) in windows.items():
