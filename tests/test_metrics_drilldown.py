@@ -118,12 +118,15 @@ def test_otif_empty_when_quantities_missing(engine, settings):
 
 
 def test_delivery_summary_is_rebuilt_or_bypassed(engine, settings):
-    """Loads of deliveries leave the summary stale; queries then read raw rows until
-    ``ensure_current`` (or the loader via ``refresh_dates``) rebuilds it."""
+    """The loader keeps the delivery summary current; a summary that went stale anyway
+    (here: its fingerprint removed) is bypassed for raw rows until ``ensure_current``."""
     from kpi.summary import ensure_current, refresh_dates, stale_kinds
+    from kpi.tables import summary_state
 
     load_golden(engine, settings, Kind.DELIVERIES, Kind.RECEIPTS)
-    with engine.connect() as conn:
+    with engine.begin() as conn:
+        assert stale_kinds(conn) == frozenset()
+        conn.execute(summary_state.delete())
         assert stale_kinds(conn) == {"deliveries", "receipts"}
     before = compute(engine, make_query(["otd"], as_of=AS_OF))
     assert ensure_current(engine) == ["deliveries", "receipts"]
@@ -135,6 +138,7 @@ def test_delivery_summary_is_rebuilt_or_bypassed(engine, settings):
     load_bytes(engine, settings, Kind.DELIVERIES, to_csv(Kind.DELIVERIES, rows), "late.csv")
     assert compute(engine, make_query(["otd"], as_of=AS_OF))["denominator"].iloc[0] == 6
     with engine.begin() as conn:
+        assert stale_kinds(conn) == frozenset(), "the loader refreshed it"
         refresh_dates(conn, Kind.DELIVERIES, None, None)
         assert stale_kinds(conn) == frozenset()
     assert compute(engine, make_query(["otd"], as_of=AS_OF))["numerator"].iloc[0] == 3
