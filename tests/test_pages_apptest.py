@@ -6,15 +6,12 @@ archive folder) into tmp_path and points KPI_DB_URL at the copy.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from kpi import store, views
-from kpi.demo import seed_demo
 from kpi.settings import load_settings
 from ui.registry import PAGES, PageId
 
@@ -23,38 +20,8 @@ APP = str(ROOT / "app.py")
 SAMPLES = ROOT / "data" / "samples"
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    settings = load_settings(f"duckdb:///{folder / 'kpi.duckdb'}", user="demo")
-    engine = store.create_engine(settings)
-    seed_demo(engine, settings)
-    engine.dispose()
-    return folder
-
-
-def _use_db(monkeypatch: pytest.MonkeyPatch, db: Path) -> str:
-    url = f"duckdb:///{db}"
-    monkeypatch.setenv("KPI_DB_URL", url)
-    monkeypatch.setenv("KPI_NO_DEMO", "1")
-    monkeypatch.setenv("KPI_USER", "tester")
-    monkeypatch.delenv("KPI_ARCHIVE_DIR", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    return url
-
-
-@pytest.fixture
-def demo_db(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    for item in demo_template.iterdir():
-        copy = shutil.copytree if item.is_dir() else shutil.copy
-        copy(item, tmp_path / item.name)
-    return _use_db(monkeypatch, tmp_path / "kpi.duckdb")
-
-
-@pytest.fixture
-def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    return _use_db(monkeypatch, tmp_path / "kpi.duckdb")
+# the fixtures live in conftest.py (shared by every page test); re-exported for old imports
+from tests.conftest import _use_db, demo_db, demo_template, empty_db  # noqa: E402, F401
 
 
 def open_page(page: PageId) -> AppTest:

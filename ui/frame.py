@@ -7,16 +7,17 @@ drawn with ``st.page_link`` from ``ui.registry`` so it looks the same in both mo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 import streamlit as st
 
+from kpi.auth import DEMO_USER, Role, User
 from kpi.settings import Settings
 from kpi.views import Filters
-from ui import bootstrap, filters
+from ui import bootstrap, filters, session
 from ui.data import Q, get
-from ui.registry import BY_ID, PageId, PageSpec, Role, Section, allowed, visible
+from ui.registry import BY_ID, PageId, PageSpec, Section, allowed, visible
 
 APP_TITLE = "Quality KPIs"
 
@@ -29,12 +30,11 @@ class Context:
     settings: Settings
     engine: sa.Engine
     filters: Filters
-    role: Role
+    user: User
 
-
-def current_role() -> Role:
-    """Everyone is QA until logins arrive; then this reads the signed-in user's role."""
-    return Role.QA
+    @property
+    def role(self) -> Role:
+        return self.user.role
 
 
 def frame(page: PageId) -> Context:
@@ -46,18 +46,30 @@ def frame(page: PageId) -> Context:
         layout="wide",
         initial_sidebar_state="expanded",
     )
-    role = current_role()
-    if not allowed(spec, role):
-        st.error("You do not have access to this page.")
-        st.stop()
-    conf = bootstrap.settings()
     engine = bootstrap.engine()
+    user = session.current_user(engine)
+    if user is None:
+        session.login_form(engine)
+    session.remember(user)
+    if not allowed(spec, user.role):
+        st.error("You do not have access to this page.")
+        _navigation(st.sidebar.container(), user, None)
+        st.stop()
+    conf = (
+        replace(bootstrap.settings(), user=user.name) if user != DEMO_USER else bootstrap.settings()
+    )
     nav = st.sidebar.container()
     view = _filters(spec)
-    _navigation(nav, role, view)
+    _navigation(nav, user, view)
     _freshness_note()
+    if user == DEMO_USER:
+        st.warning(
+            "Open demo mode: no accounts exist, so everyone acts as an admin. Create one "
+            "with `python -m kpi users add NAME --role admin` to require sign-in.",
+            icon=":material/lock_open:",
+        )
     st.title(spec.label)
-    return Context(spec, conf, engine, view, role)
+    return Context(spec, conf, engine, view, user)
 
 
 def _filters(spec: PageSpec) -> Filters:
@@ -67,10 +79,13 @@ def _filters(spec: PageSpec) -> Filters:
     return filters.sidebar(default, get(Q.PLANTS_AND_LINES))
 
 
-def _navigation(box, role: Role, view: Filters) -> None:
-    params = filters.to_params(view)
+def _navigation(box, user: User, view: Filters | None) -> None:
+    params = filters.to_params(view) if view is not None else {}
     box.markdown(f"### :material/factory: {APP_TITLE}")
-    pages = visible(role)
+    if user != DEMO_USER:
+        box.caption(f"Signed in as **{user.name}** ({user.role.value})")
+        box.button("Sign out", on_click=session.sign_out, key="_sign_out")
+    pages = visible(user.role)
     for section in Section:
         specs = [s for s in pages if s.section is section]
         if not specs:

@@ -1,13 +1,16 @@
 """The pages of the app, declared once: app.py routes with it and every sidebar lists it.
 
-A page's ``roles`` say who may open it; until logins exist every user has ``Role.QA``
-(which sees everything), so the check in ``ui.frame`` is already in place.
+A page's ``roles`` say who may open it. ``ui.frame`` checks them on the server for every
+run, so a deep link cannot open a page the signed-in role may not see, and the sidebar
+lists only the pages that role may open.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from kpi.auth import Role
 
 
 class Section(StrEnum):
@@ -16,19 +19,19 @@ class Section(StrEnum):
     SETTINGS = "Settings"
 
 
-class Role(StrEnum):
-    VIEWER = "viewer"  # leadership and plant managers: dashboards only
-    QA = "qa"  # loads files, fixes errors, edits targets
-
-
 class PageId(StrEnum):
     OVERVIEW = "overview"
     QUALITY = "quality"
     DOWNTIME = "downtime"
     OEE = "oee"
     DELIVERY = "delivery"
+    SPC = "spc"
+    ACTIONS = "actions"
+    REVIEW = "review"
     UPLOAD = "upload"
     TARGETS = "targets"
+    USERS = "users"
+    AUDIT = "audit"
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class PageSpec:
     label: str
     icon: str
     section: Section
-    roles: frozenset[Role] = frozenset({Role.VIEWER, Role.QA})
+    roles: frozenset[Role] = frozenset(Role)
     filters: bool = True  # dashboards use the shared filters; data and settings pages don't
 
     @property
@@ -46,15 +49,29 @@ class PageSpec:
         return f"pages/{self.page.value}.py"
 
 
-_QA = frozenset({Role.QA})
+_QA = frozenset({Role.QA, Role.ADMIN})  # QA loads and undoes data
+_ADMIN = frozenset({Role.ADMIN})  # only admins change objectives, users and settings
 PAGES: tuple[PageSpec, ...] = (
     PageSpec(PageId.OVERVIEW, "Overview", ":material/dashboard:", Section.DASHBOARDS),
     PageSpec(PageId.QUALITY, "Quality", ":material/verified:", Section.DASHBOARDS),
     PageSpec(PageId.DOWNTIME, "Downtime", ":material/timer_off:", Section.DASHBOARDS),
     PageSpec(PageId.OEE, "OEE", ":material/speed:", Section.DASHBOARDS),
     PageSpec(PageId.DELIVERY, "Delivery", ":material/local_shipping:", Section.DASHBOARDS),
+    PageSpec(PageId.SPC, "SPC", ":material/query_stats:", Section.DASHBOARDS),
+    PageSpec(
+        PageId.ACTIONS, "Corrective actions", ":material/build:", Section.DASHBOARDS, filters=False
+    ),
+    PageSpec(
+        PageId.REVIEW,
+        "Management review",
+        ":material/assignment:",
+        Section.DASHBOARDS,
+        filters=False,
+    ),
     PageSpec(PageId.UPLOAD, "Upload", ":material/upload_file:", Section.DATA, _QA, False),
-    PageSpec(PageId.TARGETS, "Targets", ":material/flag:", Section.SETTINGS, _QA, False),
+    PageSpec(PageId.TARGETS, "Targets", ":material/flag:", Section.SETTINGS, _ADMIN, False),
+    PageSpec(PageId.USERS, "Users", ":material/group:", Section.SETTINGS, _ADMIN, False),
+    PageSpec(PageId.AUDIT, "Audit log", ":material/history:", Section.SETTINGS, _QA, False),
 )
 BY_ID = {spec.page: spec for spec in PAGES}
 
