@@ -28,16 +28,33 @@ class BatchStatus:
     UNDONE = "undone"
 
 
-def create_engine(settings: Settings) -> sa.Engine:
-    """Open (and create if needed) the database behind ``settings.db_url``."""
+def create_engine(settings: Settings, sandbox: list[Path] | None = None) -> sa.Engine:
+    """Open (and create if needed) the database behind ``settings.db_url``.
+
+    ``sandbox`` limits DuckDB's file access to those folders (the app passes its upload
+    temp folder and the database folder), so no SQL can read or write anything else.
+    """
     db_path = settings.duckdb_path
     if db_path is not None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(settings.db_url)
     if engine.dialect.name == "duckdb":
         sa.event.listen(engine, "connect", _configure_duckdb)
+        if sandbox:
+            folders = [str(Path(f).resolve()) + os.sep for f in sandbox]
+            sa.event.listen(engine, "connect", lambda conn, _rec: _sandbox(conn, folders))
     init_schema(engine)
     return engine
+
+
+def _sandbox(dbapi_connection: Any, folders: list[str]) -> None:
+    """Turn off DuckDB's file access outside ``folders`` (once per database instance)."""
+    enabled = dbapi_connection.execute(
+        "SELECT current_setting('enable_external_access')"
+    ).fetchall()[0][0]
+    if enabled:
+        dbapi_connection.execute("SET allowed_directories = ?", [folders])
+        dbapi_connection.execute("SET enable_external_access = false")
 
 
 def _configure_duckdb(dbapi_connection: Any, _record: Any) -> None:

@@ -106,3 +106,15 @@ def test_admin_adds_a_user_on_the_users_page_and_it_is_audited(demo_db: str) -> 
     engine = store.create_engine(load_settings(demo_db))
     assert ("newqa", Role.QA) in [(u.name, u.role) for u in auth.list_users(engine)]
     assert store.list_audit(engine).loc[0, "user_name"] == "root"
+
+
+def test_the_app_engine_cannot_touch_files_outside_its_folders(empty_db: str) -> None:
+    import sqlalchemy as sa
+
+    from ui import bootstrap
+
+    engine = bootstrap.engine_for(empty_db)
+    with engine.connect() as conn, pytest.raises(sa.exc.DBAPIError, match="Permission"):
+        conn.exec_driver_sql("SELECT * FROM read_csv('/etc/hostname')").fetchall()
+    with engine.connect() as conn, pytest.raises(sa.exc.DBAPIError, match="Permission"):
+        conn.exec_driver_sql("COPY (SELECT 1) TO '/root/leak.csv'")

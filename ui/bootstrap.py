@@ -8,6 +8,8 @@ into an empty database (tests of the empty state, production installs).
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import sqlalchemy as sa
 import streamlit as st
@@ -31,10 +33,18 @@ def settings() -> Settings:
 def engine_for(db_url: str) -> sa.Engine:
     """The process-wide engine for ``db_url``; seeds the demo year into an empty database."""
     conf = load_settings(db_url, user="demo")
-    engine = store.create_engine(conf)
+    engine = store.create_engine(conf, sandbox=_sandbox_folders(conf))
     if os.environ.get(NO_DEMO_ENV, "") not in ("1", "true", "yes"):
         seed_if_empty(engine, conf)
     return engine
+
+
+def _sandbox_folders(conf: Settings) -> list[Path] | None:
+    """Uploads are written under the temp folder; the database, archive and spill files
+    live beside the database file. DuckDB may touch nothing else from the app."""
+    if conf.duckdb_path is None:
+        return None
+    return [Path(tempfile.gettempdir()), conf.duckdb_path.parent.resolve()]
 
 
 def engine() -> sa.Engine:
