@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -160,7 +161,7 @@ def list_actions(
         rows = conn.execute(query).mappings().all()
     df = pd.DataFrame(rows, columns=[c.name for c in actions.columns])
     if line:
-        df = df[[parse_scope(s).get("line") == line for s in df["scope"]]]
+        df = df[np.array([parse_scope(s).get("line") == line for s in df["scope"]], dtype=bool)]
     df["overdue"] = [
         d < (today or dt.date.today()) and s in {a.value for a in ACTIVE}
         for d, s in zip(df["due_date"], df["status"], strict=True)

@@ -277,7 +277,8 @@ def _window(full: Chart, date_from, date_to, baseline) -> Chart:
     """Show only the requested window; rules are re-run on what is shown."""
     periods = full.frame["period"]
     keep = np.array(
-        [(not date_from or p >= date_from) and (not date_to or p <= date_to) for p in periods]
+        [(not date_from or p >= date_from) and (not date_to or p <= date_to) for p in periods],
+        dtype=bool,
     )
     frame = full.frame[keep].reset_index(drop=True)
     signals = detect(frame["z"].to_numpy(dtype=float), full.rules)
