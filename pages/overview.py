@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import widgets
+from ui.alerts import alerts_panel
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
@@ -24,6 +25,8 @@ else:
     for i, t in enumerate(tiles):
         with columns[i % 4]:
             widgets.tile(t)
+
+alerts_panel(ctx)
 
 st.subheader("Current target misses")
 misses = get(Q.MISSES, view, near_band=ctx.settings.near_band)
