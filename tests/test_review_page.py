@@ -1,0 +1,88 @@
+"""The management review page through AppTest: figures equal the engine; notes and
+decisions are saved with the review and shown at the next one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kpi import store
+from kpi.review import make_request, prepare
+from kpi.review.model import Section
+from kpi.settings import load_settings
+from kpi.views import format_value
+from tests import test_pages_apptest as apptest
+from ui.registry import PageId
+
+demo_template = apptest.demo_template  # the same seeded demo year, copied per test
+demo_db = apptest.demo_db
+open_page = apptest.open_page
+
+AS_OF = dt.date(2026, 11, 15)
+
+
+def _engine(url: str):
+    return store.create_engine(load_settings(url))
+
+
+def _review(at, period: str):
+    at.text_input(key="rv_period").input(period).run()
+    at.date_input(key="rv_as_of").set_value(AS_OF).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_page_shows_the_engine_figures(demo_db: str):
+    at = _review(open_page(PageId.REVIEW), "2026-Q3")
+    engine = _engine(demo_db)
+    pack = prepare(engine, make_request("2026-Q3", "previous", AS_OF))
+    engine.dispose()
+    shown = {m.label: m.value for m in at.metric}
+    for o in pack.objectives:
+        assert shown[o.label] == format_value(o.value, o.unit)
+    captions = " ".join(c.value for c in at.caption)
+    assert pack.objective("scrap_rate").sentence in captions
+    headings = [s.value for s in at.subheader]
+    assert "Performance of external providers (§9.3.2 c 7)" in headings
+    assert at.get("plotly_chart"), "small trend charts"
+    assert [b.label for b in at.get("download_button")] == ["PPTX", "PDF", "XLSX"]
+
+
+def test_a_bad_period_is_a_message_not_a_crash(demo_db: str):
+    at = open_page(PageId.REVIEW)
+    at.text_input(key="rv_period").input("2026-Q5").run()
+    assert not at.exception
+    assert any("bad period" in e.value for e in at.error)
+
+
+def test_saving_notes_and_decisions_shows_them_at_the_next_review(demo_db: str):
+    at = _review(open_page(PageId.REVIEW), "2026-Q2")
+    at.text_area(key=f"rv_note_{Section.AUDITS.value}").input("Internal audit: 2 minor findings")
+    at.text_input(key="rv_new_text").input("Scrap task force on L3")
+    at.text_input(key="rv_new_owner").input("J. Weber")
+    at.selectbox(key="rv_new_kind").select("action")
+    at.button(key="rv_add").click().run()
+    at.text_input(key="rv_new_text").input("Keep the OEE objective at 85 %")
+    at.text_input(key="rv_new_owner").input("Plant manager")
+    at.selectbox(key="rv_new_kind").select("decision")
+    at.button(key="rv_add").click().run()
+    at.button(key="rv_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Saved review" in s.value for s in at.success)
+
+    _review(at, "2026-Q3")  # the next review shows what was decided last time
+    tables = [d.value for d in at.dataframe if "Decision / action" in d.value.columns]
+    assert len(tables) == 1  # this review has no decisions yet: only last time's
+    previous = tables[0]
+    assert list(previous["Decision / action"]) == [
+        "Scrap task force on L3",
+        "Keep the OEE objective at 85 %",
+    ]
+    assert list(previous["Owner"]) == ["J. Weber", "Plant manager"]
+    assert any("Review of Q2 2026, saved" in c.value for c in at.caption)
+
+    _review(at, "2026-Q2")  # reopening the saved period brings its notes back
+    assert at.text_area(key=f"rv_note_{Section.AUDITS.value}").value == (
+        "Internal audit: 2 minor findings"
+    )
+    audit = store.list_audit(_engine(demo_db))
+    assert audit.iloc[0]["action"] == "review.save" and audit.iloc[0]["user_name"] == "tester"
