@@ -208,7 +208,10 @@ def test_delivery_summary_equals_raw(ops, as_of):
     try:
         _apply(engine, cfg, ops)
         with engine.connect() as conn:
-            assert "deliveries" not in stale_kinds(conn), "the loader keeps it current"
+            loaded = any(kind != "undo" for kind, _ in ops)
+            assert not loaded or "deliveries" not in stale_kinds(conn), (
+                "the loader keeps it current"
+            )
         ensure_current(engine)
         with engine.connect() as conn:
             assert stale_kinds(conn) == frozenset()
