@@ -16,15 +16,41 @@ class UsageError(Exception):
     """A bad argument value; reported on stderr with exit code 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Collect every ``register(subparsers)`` found under ``kpi.commands``."""
+# command -> module in kpi.commands that registers it. Only that module is imported for
+# a run, so a command does not pay for every other command's imports (pandas, plotly,
+# python-pptx ...); ``--help`` and unknown commands import them all.
+# tests/test_docs.py checks this map against what the modules really register.
+COMMAND_MODULES: dict[str, str] = {
+    "ingest": "ingest",
+    "batches": "ingest",
+    "undo": "ingest",
+    "profiles": "profiles",
+    "demo": "demo",
+    "report": "report",
+    "targets": "targets",
+    "spc": "spc",
+    "actions": "actions",
+    "review": "review",
+    "users": "users",
+    "backup": "backup",
+    "restore": "backup",
+    "audit": "backup",
+}
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Register the command named in ``argv`` (or every command, for help)."""
     parser = argparse.ArgumentParser(
         prog="python -m kpi", description="Manufacturing quality KPI toolkit."
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_info in sorted(pkgutil.iter_modules(kpi.commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"kpi.commands.{module_info.name}")
-        module.register(subparsers)
+    first = next((a for a in argv or () if not a.startswith("-")), None)
+    if first in COMMAND_MODULES:
+        names = [COMMAND_MODULES[first]]
+    else:
+        names = sorted(m.name for m in pkgutil.iter_modules(kpi.commands.__path__))
+    for name in names:
+        importlib.import_module(f"kpi.commands.{name}").register(subparsers)
     return parser
 
 
@@ -39,7 +65,8 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse, dispatch and turn expected failures into messages, never tracebacks."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

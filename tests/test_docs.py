@@ -37,3 +37,20 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_same_tests() -> None
     test_command = "pip install -r requirements-dev.txt && python -m pytest"
     assert test_command in first_block
     assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_lazy_command_map_matches_what_modules_register() -> None:
+    import argparse
+    import importlib
+    import pkgutil
+
+    import kpi.commands
+    from kpi.cli import COMMAND_MODULES
+
+    registered = {}
+    for module in pkgutil.iter_modules(kpi.commands.__path__):
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers()
+        importlib.import_module(f"kpi.commands.{module.name}").register(sub)
+        registered.update({command: module.name for command in sub.choices})
+    assert registered == COMMAND_MODULES
