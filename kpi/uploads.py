@@ -1,7 +1,8 @@
 """What the Upload page shows before and after a load, without Streamlit.
 
 ``preview`` sniffs the dialect and kind the way the loader will, and reads the first rows
-as text (``dtype=str``: pandas never guesses a date or drops a leading zero here).
+as text (``dtype=str``: pandas never guesses a date or drops a leading zero here). An
+Excel workbook is previewed through the chosen sheet, converted exactly as the load does.
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpi.ingest import IngestResult
+from kpi.ingest import IngestResult, Outcome, Problem, excel
 from kpi.ingest import read as ingest_read
+from kpi.ingest.imports import _as_csv  # the very conversion the load uses
 from kpi.ingest.problems import FileRejected
+from kpi.profile_drafts import head_copy, upload_path
+from kpi.profiles import Profile
 from kpi.schema import Kind, detect_kind
 
 PREVIEW_ROWS = 10
 PROBLEM_COLUMNS = ["line", "column", "value", "problem"]
+SHEET_PROBLEM_COLUMNS = ["sheet", "row", "column", "value", "problem"]
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
@@ -37,29 +42,59 @@ class Preview:
     headers: tuple[str, ...] = ()
     head: pd.DataFrame = field(default_factory=pd.DataFrame)
     problems: list[str] = field(default_factory=list)
+    sheets: tuple[str, ...] = ()  # an Excel workbook's sheets; empty for text files
+    sheet: str = ""  # the sheet previewed
 
     @property
     def delimiter_name(self) -> str:
         return DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
 
+    @property
+    def is_workbook(self) -> bool:
+        return bool(self.sheets)
 
-def preview(data: bytes, file_name: str, rows: int = PREVIEW_ROWS) -> Preview:
+
+@dataclass
+class Plan:
+    """How one uploaded file is to be loaded: kind, sheet, profile, lookup file."""
+
+    kind: Kind | None = None
+    sheet: str = ""
+    profile: Profile | None = None
+    lookup: bytes | None = None
+    blocked: list[str] = field(default_factory=list)  # stops the file before the loader
+
+
+def preview(data: bytes, file_name: str, sheet: str = "", rows: int = PREVIEW_ROWS) -> Preview:
     """Inspect uploaded bytes; problems are returned as text, never raised."""
     out = Preview(file_name, len(data), hashlib.sha256(data).hexdigest())
     with tempfile.TemporaryDirectory(prefix="kpi-preview-") as folder:
-        path = Path(folder) / "upload.csv"  # the uploaded name is a label, never a path
-        path.write_bytes(data)
+        path = upload_path(Path(folder), data)  # the uploaded name is a label, never a path
+        head_copy(data, path, data[:4] == excel.XLSX_MAGIC)
         try:
+            if excel.is_workbook(path):
+                out.sheets = tuple(excel.sheet_names(path))
+                path, out.sheet = _as_csv(path, None, sheet, Path(folder))
             source = ingest_read.inspect(path)
         except FileRejected as rejected:
             out.problems = [p.describe() for p in rejected.problems]
             return out
+        text = path.read_bytes() if out.sheets else data
     out.delimiter, out.headers = source.delimiter, tuple(source.headers)
     out.kind = detect_kind(list(source.headers))
     if out.kind is None:
         out.problems.append("The header does not match any input kind; choose the kind.")
-    out.head = _head(data, source.delimiter, rows)
+    out.head = _head(text, source.delimiter, rows)
     return out
+
+
+def blocked_result(file_name: str, plan: Plan) -> IngestResult:
+    """A file stopped before the loader (e.g. a date format is missing): nothing loaded."""
+    problems = [Problem(text) for text in plan.blocked]
+    kind = plan.profile.kind if plan.profile else plan.kind
+    return IngestResult(
+        file_name, Outcome.REJECTED, kind=kind, problems=problems, problem_count=len(problems)
+    )
 
 
 def _head(data: bytes, delimiter: str, rows: int) -> pd.DataFrame:
@@ -79,13 +114,20 @@ def _head(data: bytes, delimiter: str, rows: int) -> pd.DataFrame:
 
 
 def problems_frame(result: IngestResult) -> pd.DataFrame:
-    """The validation report: one row per problem (line, column, value, problem)."""
+    """The validation report: one row per problem (line, column, value, problem).
+
+    For an Excel sheet the place is a sheet and a row, so the table says so.
+    """
     rows = [
         {"line": p.line, "column": p.column, "value": p.value, "problem": p.problem}
         for p in result.problems
     ]
     df = pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
     df["line"] = df["line"].astype("Int64")
+    sheets = [p.sheet for p in result.problems]
+    if any(sheets):
+        df = df.rename(columns={"line": "row"})
+        df.insert(0, "sheet", sheets)
     return df
 
 

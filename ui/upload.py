@@ -1,64 +1,88 @@
-"""Upload page pieces: preview, commit with progress, validation report, batch history."""
+"""Upload page pieces: preview, profile choice, commit with progress, report, batch history."""
 
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 import streamlit as st
 
 from kpi import store
-from kpi.ingest import IngestResult, Outcome, UndoRefused, ingest_bytes, undo_batch
+from kpi.auth import Action
+from kpi.ingest import IngestResult, Outcome, UndoRefused, undo_batch
+from kpi.ingest.imports import import_file
+from kpi.profile_drafts import upload_path
 from kpi.schema import Kind
-from kpi.uploads import Preview, batch_label, preview, problems_frame
-from ui import data, filters, widgets
+from kpi.uploads import Plan, Preview, batch_label, blocked_result, preview, problems_frame
+from ui import data, filters, profile_editor, session, widgets
 from ui.frame import Context
 
 RESULTS = "upload_results"
 UNDO_MESSAGE = "undo_message"
 
 
-def preview_of(upload) -> Preview:
-    """Preview once per uploaded file (hashing a large file on every rerun would be slow)."""
+def preview_of(upload, sheet: str = "") -> Preview:
+    """Preview once per uploaded file and sheet (hashing a large file every rerun is slow)."""
     cache = st.session_state.setdefault("_previews", {})
-    key = getattr(upload, "file_id", None) or upload.name
+    key = (getattr(upload, "file_id", None) or upload.name, sheet)
     if key not in cache:
-        cache[key] = preview(upload.getvalue(), upload.name)
+        cache[key] = preview(upload.getvalue(), upload.name, sheet)
     return cache[key]
+
+
+def plan_file(ctx: Context, upload, index: int) -> Plan:
+    """One file's expander: sheet, profile (suggested) or editor, and the preview."""
+    first = preview_of(upload)
+    tag = f"{index}_{first.sha256[:12]}"
+    sheet_key = f"sheet_{tag}"
+    pv = preview_of(upload, st.session_state.get(sheet_key, "")) if first.sheets else first
+    kind = pv.kind.value if pv.kind else "kind unknown"
+    title = f"{pv.file_name} · {kind} · {pv.size:,} bytes"
+    with st.expander(title, expanded=True, icon=":material/description:"):
+        if first.sheets:
+            st.selectbox("Sheet", first.sheets, key=sheet_key, help="The sheet to load.")
+        data = upload.getvalue()
+        tag = f"{tag}_{pv.sheet}" if pv.sheet else tag  # a new sheet is a new choice
+        choice = profile_editor.choose(ctx, pv, data, tag)
+        if choice == profile_editor.Choice.EDITOR:
+            return profile_editor.editor(ctx, pv, data, tag)
+        if choice.startswith(profile_editor.PROFILE_PREFIX):
+            name = choice[len(profile_editor.PROFILE_PREFIX) :]
+            return profile_editor.saved_profile(ctx, pv, data, tag, name)
+        return Plan(kind=show_preview(pv, index), sheet=pv.sheet)
 
 
 def show_preview(pv: Preview, index: int) -> Kind | None:
     """The detected kind (changeable), the dialect and the first rows of one file."""
-    title = f"{pv.file_name} · {pv.kind.value if pv.kind else 'kind unknown'} · {pv.size:,} bytes"
-    with st.expander(title, expanded=True, icon=":material/description:"):
-        for problem in pv.problems:
-            st.warning(problem)
-        kinds = [k.value for k in Kind]
-        chosen = st.selectbox(
-            "Kind",
-            kinds,
-            index=kinds.index(pv.kind.value) if pv.kind else None,
-            key=f"kind_{index}_{pv.sha256[:12]}",
-            help="Detected from the header; change it only if the detection is wrong.",
-        )
-        st.caption(
-            f"{pv.delimiter_name}-separated · {len(pv.headers)} columns · SHA-256 {pv.sha256[:16]}…"
-        )
-        if not pv.head.empty:
-            st.dataframe(pv.head, hide_index=True, width="stretch")
+    for problem in pv.problems:
+        st.warning(problem)
+    kinds = [k.value for k in Kind]
+    chosen = st.selectbox(
+        "Kind",
+        kinds,
+        index=kinds.index(pv.kind.value) if pv.kind else None,
+        key=f"kind_{index}_{pv.sha256[:12]}",
+        help="Detected from the header; change it only if the detection is wrong.",
+    )
+    where = f"sheet '{pv.sheet}'" if pv.sheet else f"{pv.delimiter_name}-separated"
+    st.caption(f"{where} · {len(pv.headers)} columns · SHA-256 {pv.sha256[:16]}…")
+    if not pv.head.empty:
+        st.dataframe(pv.head, hide_index=True, width="stretch")
     return Kind(chosen) if chosen else None
 
 
-def commit(ctx: Context, files: list, kinds: list[Kind | None]) -> None:
+def commit(ctx: Context, files: list, plans: list[Plan]) -> None:
     """Load every file through the real loader; a second click is a no-op (same SHA-256)."""
+    session.require(Action.UPLOAD)
     results: list[IngestResult] = []
     with st.status("Loading files…", expanded=True) as status:
-        for upload, kind in zip(files, kinds, strict=True):
+        for upload, plan in zip(files, plans, strict=True):
             bar = st.progress(0.0, text=f"{upload.name}: reading")
 
             def report(stage: str, fraction: float, bar=bar, name=upload.name) -> None:
                 bar.progress(min(max(fraction, 0.0), 1.0), text=f"{name}: {stage}")
 
-            result = ingest_bytes(
-                ctx.engine, ctx.settings, upload.getvalue(), upload.name, kind, progress=report
-            )
+            result = _load(ctx, upload, plan, report)
             bar.progress(1.0, text=result.summary())
             results.append(result)
         bad = any(r.outcome is Outcome.REJECTED for r in results)
@@ -68,10 +92,30 @@ def commit(ctx: Context, files: list, kinds: list[Kind | None]) -> None:
             expanded=False,
         )
     st.session_state[RESULTS] = results
-    st.session_state.pop("batch_pick", None)  # show the newest batch in the history
-    if any(r.outcome is Outcome.LOADED for r in results):
+    loaded = [r.batch_id for r in results if r.outcome is Outcome.LOADED and r.batch_id]
+    if loaded:  # show the new batch in the history (set, so the browser shows it too)
+        st.session_state["batch_pick"] = max(loaded)
+    if loaded:
         data.clear()
         filters.follow_new_data()
+
+
+def _load(ctx: Context, upload, plan: Plan, report) -> IngestResult:
+    """Through ``import_file`` from temp files we name (the uploaded name is a label)."""
+    if plan.blocked:
+        return blocked_result(upload.name, plan)
+    raw = upload.getvalue()
+    with tempfile.TemporaryDirectory(prefix="kpi-upload-") as tmp:
+        path = upload_path(Path(tmp), raw)
+        path.write_bytes(raw)
+        lookup = None
+        if plan.lookup is not None:
+            lookup = Path(tmp) / "lookup.csv"
+            lookup.write_bytes(plan.lookup)
+        return import_file(
+            ctx.engine, ctx.settings, path, kind=plan.kind, profile=plan.profile,
+            sheet=plan.sheet, lookup=lookup, progress=report, file_name=upload.name,
+        )  # fmt: skip
 
 
 def show_results() -> None:
