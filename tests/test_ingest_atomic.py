@@ -19,7 +19,7 @@ from kpi.synthetic import write_production_csv
 from kpi.tables import FACT_TABLES, batches
 from tests.conftest import ROOT
 
-ROWS = 400_000
+ROWS = 600_000
 
 
 @pytest.fixture(scope="module")
@@ -55,21 +55,20 @@ def assert_ledger_matches_rows(db_url: str) -> int:
 def test_kill_minus_nine_at_20_random_points_never_leaves_a_partial_batch(
     tmp_path: Path, big_file: Path
 ) -> None:
-    """Twenty kills at seeded random moments of a large load, each followed by a check."""
-    db_url = f"duckdb:///{tmp_path / 'kpi.duckdb'}"
-    store.create_engine(load_settings(db_url)).dispose()
-    moments = random.Random(20261125).sample([x / 20 for x in range(6, 60)], 20)
+    """Twenty kills at seeded random moments of a large load, each on a fresh database."""
+    moments = random.Random(20261125).sample([x / 20 for x in range(6, 44)], 20)
     killed_mid_load = 0
-    for moment in moments:
+    for attempt, moment in enumerate(moments):
+        db_url = f"duckdb:///{tmp_path / f'kpi-{attempt}.duckdb'}"
+        store.create_engine(load_settings(db_url)).dispose()
         process = _start_ingest(db_url, big_file)
         time.sleep(moment)
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             killed_mid_load += 1
         process.wait(timeout=60)
-        if assert_ledger_matches_rows(db_url) == 1:
-            break  # this run finished before the kill; the rest would be no-ops
-    assert killed_mid_load >= 10, "the kills must land while the load is running"
+        assert assert_ledger_matches_rows(db_url) in (0, 1)
+    assert killed_mid_load >= 10, "most kills must land while the loader is running"
 
     retry = _start_ingest(db_url, big_file)
     assert retry.wait(timeout=300) == 0

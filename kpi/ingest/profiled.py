@@ -35,6 +35,8 @@ def transform(
         lookup_headers, warnings = _join_lookup(con, headers, profile, lookup_path, folder)
         more, more_labels = canonical_select(profile, headers, lookup_headers)
         items = [*more, *items]
+        if not items:
+            raise FileRejected([Problem("The profile maps no column of the file.")])
         labels = {**more_labels, **labels}
         joined = (
             "s LEFT JOIN k ON trim(s.lookup_key) = trim(k.lookup_key)" if lookup_headers else "s"
