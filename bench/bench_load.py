@@ -75,7 +75,8 @@ async def upload(browser, url: str, csv_path: Path, timeout_ms: int) -> tuple[fl
     start = time.perf_counter()
     try:
         await page.goto(f"{url}/upload", timeout=timeout_ms)
-        await page.locator('input[type="file"]').set_input_files(str(csv_path))
+        await page.get_by_role("heading", name="Upload", level=1).wait_for(timeout=timeout_ms)
+        await page.locator('input[type="file"]').first.set_input_files(str(csv_path))
         await page.get_by_role("button", name="Load 1 file(s)").click(timeout=timeout_ms)
         done = page.locator('[data-testid="stAlert"]').filter(has_text="production rows")
         await done.first.wait_for(timeout=timeout_ms)
