@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import os
 import pkgutil
@@ -52,6 +53,18 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     for name in names:
         importlib.import_module(f"kpi.commands.{name}").register(subparsers)
     return parser
+
+
+def date_option(text: str | None, option: str) -> dt.date | None:
+    """A strict YYYY-MM-DD option value; a bad one is a usage error naming the option."""
+    if text is None:
+        return None
+    from kpi.grains import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

@@ -14,7 +14,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpi.catalogue import CATALOGUE, Dim, Grain, Source
-from kpi.metrics import Query, connected, make_query, measure_sums, read_frame
+from kpi.metrics import (
+    Query,
+    connected,
+    make_query,
+    measure_sums,
+    read_frame,
+    where_conditions,
+)
 from kpi.sources import CURRENT, RELATIONS
 
 Where = Mapping[str, str] | None
@@ -43,18 +50,8 @@ def _read(bind, sql: str, params: dict) -> pd.DataFrame:
 
 def _filters(query: Query, source: Source) -> tuple[str, dict]:
     """WHERE clause on the raw table of ``source`` (identifiers come from allow-lists)."""
-    rel = RELATIONS[source][-1]
-    conds, params = [CURRENT], {}
-    if query.date_from:
-        conds.append(f"{rel.date_col} >= :date_from")
-        params["date_from"] = query.date_from
-    if query.date_to:
-        conds.append(f"{rel.date_col} <= :date_to")
-        params["date_to"] = query.date_to
-    for i, (dim, value) in enumerate(query.where):
-        conds.append(f"{rel.dims[dim]} = :w{i}")
-        params[f"w{i}"] = value
-    return " AND ".join(conds), params
+    conds, params = where_conditions(RELATIONS[source][-1], query)
+    return " AND ".join([CURRENT, *conds]), params
 
 
 def drill_rows(

@@ -148,7 +148,7 @@ def inner_sql(
         for m, agg in rel.measures.items()
         if measures is None or m in measures or m == "n_rows"
     ]
-    conds, params = _conditions(rel, query)
+    conds, params = where_conditions(rel, query)
     group = [g for g in [period, *(rel.dims[d] for d in query.by)] if g]
     sql = f"SELECT {', '.join(cols)} FROM {rel.sql}"
     sql += f" WHERE {' AND '.join(conds)}" if conds else ""
@@ -183,7 +183,7 @@ def measure_sums(
         return read_frame(conn, f"SELECT * FROM ({sql}) AS s WHERE n_rows > 0", params)
 
 
-def _conditions(rel: Relation, query: Query) -> tuple[list[str], dict[str, object]]:
+def where_conditions(rel: Relation, query: Query) -> tuple[list[str], dict[str, object]]:
     conds: list[str] = []
     params: dict[str, object] = {}
     if query.date_from:

@@ -18,8 +18,7 @@ import pandas as pd
 
 from kpi import store
 from kpi.catalogue import CATALOGUE, Dim, Grain
-from kpi.cli import UsageError, add_db_option
-from kpi.grains import parse_date
+from kpi.cli import UsageError, add_db_option, date_option
 from kpi.metrics import compute, make_query
 from kpi.settings import load_settings
 from kpi.summary import ensure_current
@@ -68,15 +67,6 @@ def _split(values: list[str]) -> list[str]:
     return [p.strip() for v in values for p in v.split(",") if p.strip()]
 
 
-def _date(text: str | None, option: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
-
-
 def _build_query(args: argparse.Namespace):
     where = []
     for item in args.where:
@@ -89,10 +79,10 @@ def _build_query(args: argparse.Namespace):
             _split(args.kpi),
             args.grain,
             _split(args.by),
-            _date(args.date_from, "--from"),
-            _date(args.date_to, "--to"),
+            date_option(args.date_from, "--from"),
+            date_option(args.date_to, "--to"),
             where,
-            _date(args.as_of, "--as-of"),
+            date_option(args.as_of, "--as-of"),
         )
     except (KeyError, ValueError) as exc:
         raise UsageError(str(exc.args[0])) from None

@@ -14,9 +14,8 @@ import sys
 
 from kpi import store
 from kpi.catalogue import CATALOGUE
-from kpi.cli import UsageError, add_db_option
+from kpi.cli import UsageError, add_db_option, date_option
 from kpi.commands.report import records
-from kpi.grains import parse_date
 from kpi.settings import load_settings
 from kpi.spc import CSV_COLUMNS, SPC_GRAINS, ChartType, spc_chart
 from kpi.spc_rules import RuleSet
@@ -45,15 +44,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _date(text: str | None, option: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
-
-
 def _choice(enum: type, text: str | None, option: str):
     if text is None:
         return None
@@ -75,8 +65,8 @@ def _where(items: list[str]) -> dict[str, str]:
 
 
 def _baseline(args: argparse.Namespace) -> tuple[dt.date, dt.date] | None:
-    start = _date(args.baseline_from, "--baseline-from")
-    end = _date(args.baseline_to, "--baseline-to")
+    start = date_option(args.baseline_from, "--baseline-from")
+    end = date_option(args.baseline_to, "--baseline-to")
     if (start is None) != (end is None):
         raise UsageError("give both --baseline-from and --baseline-to")
     return (start, end) if start and end else None
@@ -86,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     chart = _choice(ChartType, args.chart, "--chart")
     rules = _choice(RuleSet, args.rules, "--rules")
     where, baseline = _where(args.where), _baseline(args)
-    date_from, date_to = _date(args.date_from, "--from"), _date(args.date_to, "--to")
+    date_from, date_to = date_option(args.date_from, "--from"), date_option(args.date_to, "--to")
     engine = store.create_engine(load_settings(args.db))
     try:
         baseline = baseline or get_baseline(engine, args.kpi, where)
