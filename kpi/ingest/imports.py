@@ -65,6 +65,7 @@ def import_file(
             progress,
             file_name=name,
             original=path,
+            sha256=sha,
         )
     return _in_user_terms(result, mapped, sheet_used)
 

@@ -49,16 +49,19 @@ def ingest_file(
     progress: Progress | None = None,
     file_name: str | None = None,
     original: Path | None = None,
+    sha256: str | None = None,
 ) -> IngestResult:
     """Check and load one file from disk; the file is streamed, never read whole.
 
     ``original`` is the file the user gave when ``path`` is a canonical conversion of it
     (an import profile or an Excel sheet): its bytes are what is hashed and archived.
+    ``sha256`` is its hash when the caller already computed it.
     """
     original = Path(original or path)
     report = progress or (lambda stage, fraction: None)
     report("hashing", 0.05)
-    info = _FileInfo(Path(path), file_name or original.name, sha256_file(original), original)
+    sha = sha256 or sha256_file(original)
+    info = _FileInfo(Path(path), file_name or original.name, sha, original)
     existing = active_batch_with_sha(engine, info.sha)
     if existing is not None:
         return IngestResult(
