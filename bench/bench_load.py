@@ -18,7 +18,6 @@ import asyncio
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,25 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kpi.synthetic import write_production_csv  # noqa: E402
-from tests.test_browser import ARGS, CHROMIUM, ERROR, PLOTS_DRAWN, _free_port, _wait_healthy  # noqa: E402
+from tests.test_browser import ARGS, CHROMIUM, ERROR, PLOTS_DRAWN, launch_app  # noqa: E402
 from ui.registry import PAGES, PageId  # noqa: E402
 
 DASHBOARDS = [s for s in PAGES if s.page is not PageId.UPLOAD and s.page is not PageId.TARGETS]
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-
-
-def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "KPI_DB_URL": f"duckdb:///{folder / 'kpi.duckdb'}", "KPI_USER": "qa"}
-    log = (folder / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    _wait_healthy(url, proc, timeout=180)
-    return proc, url
 
 
 async def one_view(browser, url: str, title: str, timeout_ms: int) -> tuple[float, bool]:
@@ -121,7 +106,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kpi-load-") as tmp:
         folder = Path(tmp)
         csv_path = write_production_csv(folder / "shift-export.csv", args.rows)
-        proc, url = start_server(folder)
+        proc, url = launch_app(folder, timeout=180)
         try:
             r = asyncio.run(run(url, args.sessions, csv_path, int(args.timeout * 1000)))
         finally:

@@ -67,22 +67,27 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None
     raise TimeoutError("streamlit did not become healthy")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("browser")
+def launch_app(folder: Path, timeout: float = 90) -> tuple[subprocess.Popen, str]:
+    """``streamlit run app.py`` on a free loopback port against a database in ``folder``."""
     port = _free_port()
     env = {**os.environ, "KPI_DB_URL": f"duckdb:///{folder / 'kpi.duckdb'}", "KPI_USER": "qa"}
     env.pop("KPI_NO_DEMO", None)
     env.pop("KPI_ARCHIVE_DIR", None)
-    log = (folder / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    with (folder / "streamlit.log").open("w") as log:  # the child keeps its own handle
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    _wait_healthy(url, proc, timeout)
+    return proc, url
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    proc, url = launch_app(tmp_path_factory.mktemp("browser"))
     try:
-        _wait_healthy(url, proc)
         yield url
     finally:
         proc.terminate()
@@ -90,7 +95,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
