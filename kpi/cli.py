@@ -9,8 +9,12 @@ import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import kpi.commands
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 
 class UsageError(Exception):
@@ -65,6 +69,17 @@ def date_option(text: str | None, option: str) -> dt.date | None:
         return parse_date(text)
     except ValueError as exc:
         raise UsageError(f"{option}: {exc}") from None
+
+
+def current_summaries(engine: sa.Engine) -> None:
+    """Rebuild KPI summaries that loads since the last reader left pending, saying so.
+
+    Why here: ``ingest`` and ``undo`` defer the rebuild, so a bulk load of many files
+    pays for it once, in the first command that reads KPIs.
+    """
+    from kpi.summary import ensure_current
+
+    ensure_current(engine, lambda text: print(text + "…", file=sys.stderr, flush=True))
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:

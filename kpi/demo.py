@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kpi import demo_layout as lay
+from kpi import summary
 from kpi.demo_orders import deliveries_frame, receipts_frame
 from kpi.demo_plant import plant_frames
 from kpi.ingest import IngestResult, ingest_bytes
@@ -79,6 +80,7 @@ def seed_demo(
     for kind, frame in generate(seed).items():
         data = to_csv_bytes(kind, frame)
         results.append(ingest_bytes(engine, settings, data, demo_file_name(kind, seed), kind))
+    summary.ensure_current(engine)  # the demo opens on fast, current summaries
     return results
 
 

@@ -217,7 +217,7 @@ def _query_source(
 
 
 def _stale(conn: sa.Connection, source: Source, use_summary: bool) -> frozenset[str]:
-    if not use_summary or source not in (Source.DELIVERIES, Source.RECEIPTS):
+    if not use_summary:
         return frozenset()
     from kpi.summary import stale_kinds  # summary imports sources, not metrics
 

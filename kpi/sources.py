@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from kpi.catalogue import Dim, Source
 
 CURRENT = "replaced_by IS NULL"
+# a dated summary (line-day or OEE-day) is stale while a load of any of these is pending
+DATED = frozenset({"production", "downtime", "defects"})
 _KEY = ("date", "shift", "plant", "line")
 
 
@@ -32,7 +34,7 @@ class Relation:
     measures: dict[str, str]
     raw: bool = False
     params: tuple[str, ...] = field(default=())  # bound parameters the SQL needs
-    guard: str | None = None  # kind whose summary must be current (kpi.summary.is_current)
+    guard: frozenset[str] = frozenset()  # kinds whose summary must be current (stale_kinds)
 
 
 def _sums(names: tuple[str, ...], prefix: str = "") -> dict[str, str]:
@@ -179,7 +181,7 @@ def _delivery_relations(table: str, dims: tuple[Dim, ...]) -> tuple[Relation, ..
         {Dim.PLANT: "plant"},
         DELIVERY_MEASURES,
         params=("as_of",),
-        guard=table,
+        guard=frozenset({table}),
     )
     raw = Relation(
         "raw",
@@ -195,8 +197,12 @@ def _delivery_relations(table: str, dims: tuple[Dim, ...]) -> tuple[Relation, ..
 
 RELATIONS: dict[Source, tuple[Relation, ...]] = {
     Source.PRODUCTION: (
-        Relation("summary_line_day", "summary_line_day", "date", _LINE_DIMS, _PROD_MEASURES),
-        Relation("summary_oee_day", "summary_oee_day", "date", _PROD_DIMS, _PROD_MEASURES),
+        Relation(
+            "summary_line_day", "summary_line_day", "date", _LINE_DIMS, _PROD_MEASURES, guard=DATED
+        ),
+        Relation(
+            "summary_oee_day", "summary_oee_day", "date", _PROD_DIMS, _PROD_MEASURES, guard=DATED
+        ),
         Relation("raw", f"({oee_fact_sql()}) AS t", "date", _PROD_DIMS, _PROD_MEASURES, True),
     ),
     Source.DOWNTIME: (
@@ -211,6 +217,7 @@ RELATIONS: dict[Source, tuple[Relation, ...]] = {
                 "unplanned_minutes": "SUM(dt_unplanned_minutes)",
                 "unplanned_stops": "SUM(dt_unplanned_stops)",
             },
+            guard=DATED,
         ),
         Relation(
             "raw",
@@ -236,6 +243,7 @@ RELATIONS: dict[Source, tuple[Relation, ...]] = {
             "date",
             _LINE_DIMS,
             {"n_rows": "SUM(defect_rows)", "quantity": "SUM(defect_quantity)"},
+            guard=DATED,
         ),
         Relation(
             "raw",
@@ -259,7 +267,7 @@ def pick_relation(
 ) -> Relation:
     """The smallest usable relation carrying ``dims``; raw when summaries are bypassed/stale."""
     for rel in RELATIONS[source]:
-        usable = rel.raw or (use_summary and rel.guard not in stale)
+        usable = rel.raw or (use_summary and not rel.guard & stale)
         if usable and dims <= set(rel.dims):
             return rel
     raise ValueError(f"no relation of {source} carries {sorted(dims)}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,10 @@ from kpi.tables import FACT_TABLES, audit_log, batches, metadata
 if TYPE_CHECKING:  # pandas and pyarrow are imported lazily: the CLI starts faster
     import pandas as pd
     import pyarrow as pa
+
+# DuckDB has one writer per process; serialise our own write transactions (loads, undos,
+# summary rebuilds) so two sessions committing at once queue instead of failing.
+WRITE_LOCK = threading.RLock()
 
 
 class BatchStatus:

@@ -1,9 +1,14 @@
-"""Daily summary tables kept current at ingest, so dashboard queries avoid the raw facts.
+"""Daily summary tables: a derived cache of the raw facts, so dashboard queries are fast.
 
-``refresh_dates`` is called by the loader inside its write transaction after every load,
-correction and undo, with the date range it touched. It recomputes both summaries for
-those dates from the current raw rows, so a summary never drifts from its source
-(property-tested against the raw path in tests/test_metrics_properties.py).
+Why deferred: rebuilding the summaries of a 10M-row load takes longer than the load, and
+a bulk migration of many files needs it once, not once per file. So a load or an undo
+only records, in its own transaction, which dates the summaries no longer reflect
+(``summary_pending``; delivery kinds compare a fingerprint of the batch ledger).
+``ensure_current`` rebuilds exactly those dates from the current raw rows in one write
+transaction. Until it has run, a query that would read a stale summary reads the raw
+rows instead (``stale_kinds``), so an answer can be slower but never wrong. The app
+runs it at start and after every upload or undo; the CLI commands that read KPIs run
+it first. Summaries equal the raw path (property-tested in tests/test_metrics_properties.py).
 
 - ``summary_oee_day``: production grain, with matched downtime allocated (kpi.sources).
 - ``summary_line_day``: date x plant x line rollup of the above plus all downtime and
@@ -13,9 +18,11 @@ those dates from the current raw rows, so a summary never drifts from its source
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
+from kpi import store
 from kpi.schema import Kind
 from kpi.sources import (
     CURRENT,
@@ -24,7 +31,14 @@ from kpi.sources import (
     delivery_flags,
     oee_fact_sql,
 )
-from kpi.tables import summary_delivery_day, summary_line_day, summary_oee_day, summary_state
+from kpi.tables import (
+    FACT_TABLES,
+    summary_delivery_day,
+    summary_line_day,
+    summary_oee_day,
+    summary_pending,
+    summary_state,
+)
 
 SUMMARY_KINDS = (Kind.PRODUCTION, Kind.DOWNTIME, Kind.DEFECTS)
 DELIVERY_KINDS = (Kind.DELIVERIES, Kind.RECEIPTS)
@@ -67,6 +81,7 @@ def rebuild_all(conn: sa.Connection) -> None:
     ).first()
     conn.execute(summary_oee_day.delete())
     conn.execute(summary_line_day.delete())
+    conn.execute(summary_pending.delete())
     if span and span[0] is not None:
         refresh_dates(conn, Kind.PRODUCTION, span[0], span[1])
     for kind in DELIVERY_KINDS:
@@ -91,12 +106,35 @@ def _ledger(conn: sa.Connection) -> dict[str, tuple[str, str | None]]:
 
 
 def stale_kinds(conn: sa.Connection) -> frozenset[str]:
-    """Delivery kinds whose summary was not built from the current batch ledger.
+    """Kinds whose summary does not reflect the current rows yet.
 
-    The loader refreshes summaries only for dated kinds; a stale delivery summary is
-    never used (queries fall back to raw rows) until ``ensure_current`` rebuilds it.
+    A stale summary is never used: queries read the raw rows until ``ensure_current``.
     """
-    return frozenset(k for k, (now_, built) in _ledger(conn).items() if now_ != built)
+    deliveries = {k for k, (now_, built) in _ledger(conn).items() if now_ != built}
+    dated = conn.execute(sa.select(summary_pending.c.kind).distinct()).scalars()
+    return frozenset(deliveries | set(dated))
+
+
+def mark_pending(conn: sa.Connection, kind: Kind, batch_id: int) -> None:
+    """Record, in the caller's load or undo transaction, the dates ``batch_id`` touched.
+
+    Delivery kinds need nothing: their batch-ledger fingerprint has changed already.
+    Rows a batch replaced share its (date, shift, plant, line), so its own dates cover them.
+    """
+    if Kind(kind) not in SUMMARY_KINDS:
+        return
+    table = FACT_TABLES[Kind(kind)]
+    first, last = conn.execute(
+        sa.select(sa.func.min(table.c.date), sa.func.max(table.c.date)).where(
+            table.c.batch_id == batch_id
+        )
+    ).one()
+    if first is not None:
+        conn.execute(
+            summary_pending.insert().values(
+                batch_id=batch_id, kind=Kind(kind).value, first_date=first, last_date=last
+            )
+        )
 
 
 def refresh_deliveries(conn: sa.Connection, kind: Kind) -> None:
@@ -118,13 +156,53 @@ FROM {kind.value} WHERE {CURRENT} GROUP BY due_date, {done}, plant""")
     )
 
 
-def ensure_current(engine: sa.Engine) -> list[str]:
-    """Rebuild stale delivery summaries (call after uploads or at app start); returns kinds."""
-    with engine.begin() as conn:
-        stale = sorted(stale_kinds(conn))
-        for kind in stale:
+def ensure_current(engine: sa.Engine, announce: Callable[[str], None] | None = None) -> list[str]:
+    """Bring every stale summary up to date; returns the kinds that were rebuilt.
+
+    Cheap when nothing is pending (two small reads). ``announce`` hears what is about to
+    be rebuilt, so a caller can tell the user why it waits.
+    """
+    with store.WRITE_LOCK, engine.begin() as conn:
+        stale = stale_kinds(conn)
+        if not stale:
+            return []
+        pending = conn.execute(sa.select(summary_pending)).all()
+        if announce:
+            announce(_describe(stale, pending))
+        for first, last, kind in _merged_ranges(pending):
+            refresh_dates(conn, kind, first, last)
+        conn.execute(summary_pending.delete().where(summary_pending.c.batch_id.in_(
+            sorted({row.batch_id for row in pending}))))  # fmt: skip
+        for kind in sorted(stale & {k.value for k in DELIVERY_KINDS}):
             refresh_deliveries(conn, Kind(kind))
-    return stale
+    return sorted(stale)
+
+
+def _merged_ranges(pending: list[sa.Row]) -> list[tuple[dt.date, dt.date, Kind]]:
+    """Overlapping or adjacent pending date ranges merged, so each date is rebuilt once.
+
+    A range with only defects rebuilds the line-day rollup alone (its OEE rows are intact).
+    """
+    merged: list[list] = []
+    for row in sorted(pending, key=lambda r: r.first_date):
+        if merged and row.first_date <= merged[-1][1] + dt.timedelta(days=1):
+            merged[-1][1] = max(merged[-1][1], row.last_date)
+            merged[-1][2].add(row.kind)
+        else:
+            merged.append([row.first_date, row.last_date, {row.kind}])
+    return [
+        (first, last, Kind.DEFECTS if kinds == {Kind.DEFECTS.value} else Kind.PRODUCTION)
+        for first, last, kinds in merged
+    ]
+
+
+def _describe(stale: frozenset[str], pending: list[sa.Row]) -> str:
+    if not pending:
+        return f"updating the {', '.join(sorted(stale))} summary"
+    first = min(r.first_date for r in pending)
+    last = max(r.last_date for r in pending)
+    loads = len({r.batch_id for r in pending})
+    return f"updating KPI summaries for {loads} load(s) dated {first} to {last}"
 
 
 def _line_day_sql() -> str:

@@ -121,7 +121,7 @@ login_failures = sa.Table(
 )
 
 
-# --- KPI engine summary tables (kept current by kpi.summary.refresh_dates at every load) ---
+# --- KPI engine summary tables (a derived cache; see kpi.summary for how it stays true) ---
 
 _SUMMARY_MEASURES = (
     ("prod_rows", sa.BigInteger),
@@ -193,6 +193,17 @@ summary_state = sa.Table(
     metadata,
     sa.Column("kind", sa.String, primary_key=True),
     sa.Column("fingerprint", sa.String, nullable=False),
+)
+
+# grain: one row per load or undo whose dates the dated summaries do not reflect yet.
+# Written in the load's own transaction, so a summary can lag its rows but never lie.
+summary_pending = sa.Table(
+    "summary_pending",
+    metadata,
+    sa.Column("batch_id", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("first_date", sa.Date, nullable=False),
+    sa.Column("last_date", sa.Date, nullable=False),
 )
 
 

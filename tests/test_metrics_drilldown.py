@@ -18,6 +18,7 @@ from kpi.drilldown import (
     freshness,
     oee_waterfall,
 )
+from kpi.ingest import ingest_bytes
 from kpi.metrics import compute, make_query
 from kpi.schema import Kind
 
@@ -118,8 +119,8 @@ def test_otif_empty_when_quantities_missing(engine, settings):
 
 
 def test_delivery_summary_is_rebuilt_or_bypassed(engine, settings):
-    """The loader keeps the delivery summary current; a summary that went stale anyway
-    (here: its fingerprint removed) is bypassed for raw rows until ``ensure_current``."""
+    """A stale delivery summary (here: its fingerprint removed) is bypassed for raw rows
+    until ``ensure_current`` rebuilds it; after a load it is stale until then too."""
     from kpi.summary import ensure_current, refresh_dates, stale_kinds
     from kpi.tables import summary_state
 
@@ -135,10 +136,13 @@ def test_delivery_summary_is_rebuilt_or_bypassed(engine, settings):
     pd.testing.assert_frame_equal(before, compute(engine, make_query(["otd"], as_of=AS_OF)))
     rows = [dict(order_id="SO9", line_no=1, due_date="2025-01-02", ship_date="2025-01-09",
                  quantity_ordered=1, quantity_shipped=1)]  # fmt: skip
-    load_bytes(engine, settings, Kind.DELIVERIES, to_csv(Kind.DELIVERIES, rows), "late.csv")
+    ingest_bytes(engine, settings, to_csv(Kind.DELIVERIES, rows), "late.csv", Kind.DELIVERIES)
+    with engine.connect() as conn:
+        assert stale_kinds(conn) == {"deliveries"}, "the load left it stale"
     assert compute(engine, make_query(["otd"], as_of=AS_OF))["denominator"].iloc[0] == 6
+    assert ensure_current(engine) == ["deliveries"]
     with engine.begin() as conn:
-        assert stale_kinds(conn) == frozenset(), "the loader refreshed it"
+        assert stale_kinds(conn) == frozenset()
         refresh_dates(conn, Kind.DELIVERIES, None, None)
         assert stale_kinds(conn) == frozenset()
     assert compute(engine, make_query(["otd"], as_of=AS_OF))["numerator"].iloc[0] == 3

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi import store, views
 from kpi.settings import load_settings
+from kpi.summary import stale_kinds
 from ui.registry import PAGES, PageId
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +117,8 @@ def test_uploading_a_valid_file_changes_the_kpis(demo_db: str):
     assert any("already loaded" in i.value for i in at.info)
     engine = _engine(demo_db)
     assert store.current_row_counts(engine)["production"] == 8488 + 20
+    with engine.connect() as conn:  # the upload rebuilt the summaries it left pending
+        assert stale_kinds(conn) == frozenset()
     at.switch_page("pages/overview.py").run()
     after = {m.label: m.value for m in at.metric}
     assert after["Scrap rate"] != before["Scrap rate"]
@@ -145,6 +148,8 @@ def test_undo_the_last_batch(demo_db: str):
     assert any("undone" in s.value for s in at.success)
     batches = store.list_batches(_engine(demo_db))
     assert batches.iloc[0]["status"] == store.BatchStatus.UNDONE
+    with _engine(demo_db).connect() as conn:
+        assert stale_kinds(conn) == frozenset()
     assert "undo" not in [b.key for b in at.button]  # an undone batch cannot be undone again
 
 

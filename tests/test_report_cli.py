@@ -113,3 +113,32 @@ def test_targets_cli_round_trip(golden_db, tmp_path):
     assert rows[("L2", "scrap_rate")]["target"] == "0.015"
     history = run_cli("targets", "history", "--format", "csv", "--db", golden_db)
     assert history.stdout.count("target.") >= 3
+
+
+def test_ingest_defers_summaries_and_the_next_report_rebuilds_them(tmp_path, db_url):
+    """A CLI load leaves the summaries pending (never wrong: KPIs read raw rows), and
+    the first command that reads KPIs rebuilds them once, saying so on stderr."""
+    import sqlalchemy as sa
+    from golden.kpi_fixtures import GOLDEN
+
+    files = [str(GOLDEN / f"{k}.csv") for k in ("production", "downtime", "defects")]
+    loaded = run_cli("ingest", *files, "--db", db_url)
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        pending = conn.execute(sa.text("SELECT kind FROM summary_pending ORDER BY 1")).scalars()
+        assert list(pending) == ["defects", "downtime", "production"]
+        assert conn.execute(sa.text("SELECT count(*) FROM summary_line_day")).scalar() == 0
+    engine.dispose()
+    args = ["report", "--kpi", "scrap_rate,downtime_minutes", "--grain", "total", "--db", db_url]
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    assert "updating KPI summaries for 3 load(s) dated 2024-12-30 to 2025-01-02" in first.stderr
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM summary_pending")).scalar() == 0
+        assert conn.execute(sa.text("SELECT count(*) FROM summary_line_day")).scalar() > 0
+    engine.dispose()
+    second = run_cli(*args)
+    assert second.stderr == "" and second.stdout == first.stdout
+    assert "downtime_minutes,265,265" in second.stdout

@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import streamlit as st
 
-from kpi import store
+from kpi import store, summary
 from kpi.demo import seed_if_empty
 from kpi.settings import Settings, load_settings
 
@@ -36,6 +36,7 @@ def engine_for(db_url: str) -> sa.Engine:
     engine = store.create_engine(conf, sandbox=_sandbox_folders(conf))
     if os.environ.get(NO_DEMO_ENV, "") not in ("1", "true", "yes"):
         seed_if_empty(engine, conf)
+    summary.ensure_current(engine)  # loads made by the CLI since the app last ran
     return engine
 
 

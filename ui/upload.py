@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from kpi import store
+from kpi import store, summary
 from kpi.auth import Action
 from kpi.ingest import IngestResult, Outcome, UndoRefused, undo_batch
 from kpi.ingest.imports import import_file
@@ -85,6 +85,8 @@ def commit(ctx: Context, files: list, plans: list[Plan]) -> None:
             result = _load(ctx, upload, plan, report)
             bar.progress(1.0, text=result.summary())
             results.append(result)
+        if any(r.outcome is Outcome.LOADED for r in results):
+            summary.ensure_current(ctx.engine, lambda text: status.update(label=text.capitalize()))
         bad = any(r.outcome is Outcome.REJECTED for r in results)
         status.update(
             label="Some files were rejected" if bad else "Loaded",
@@ -172,11 +174,13 @@ def history(ctx: Context) -> None:
 
 def _undo(ctx: Context, batch_id: int) -> None:
     try:
-        summary = undo_batch(ctx.engine, ctx.settings, batch_id)
+        outcome = undo_batch(ctx.engine, ctx.settings, batch_id)
     except UndoRefused as refused:
         st.session_state[UNDO_MESSAGE] = (False, str(refused))
     else:
-        st.session_state[UNDO_MESSAGE] = (True, summary)
+        with st.spinner("Updating KPI summaries…"):
+            summary.ensure_current(ctx.engine)
+        st.session_state[UNDO_MESSAGE] = (True, outcome)
         data.clear()
         filters.follow_new_data()
     st.rerun()

@@ -23,8 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ingest = subparsers.add_parser(
         "ingest",
         help="check and load CSV files",
-        description="Check and load CSV files. "
-        "Exit code 1 if any file is rejected; 0 when loaded or already loaded.",
+        description="Check and load CSV or .xlsx files, each in one transaction. "
+        "Exit code 1 if any file is rejected; 0 when loaded or already loaded. The KPI "
+        "summary tables are rebuilt for the loaded dates by the next command that reads "
+        "KPIs (report, spc, review) or at app start, so a bulk load pays for that once; "
+        "until then KPIs are computed from the raw rows, never from stale summaries.",
     )
     ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
     ingest.add_argument("--kind", choices=[k.value for k in Kind], help="default: from header")

@@ -18,10 +18,9 @@ import pandas as pd
 
 from kpi import store
 from kpi.catalogue import CATALOGUE, Dim, Grain
-from kpi.cli import UsageError, add_db_option, date_option
+from kpi.cli import UsageError, add_db_option, current_summaries, date_option
 from kpi.metrics import compute, make_query
 from kpi.settings import load_settings
-from kpi.summary import ensure_current
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.db)
     engine = store.create_engine(settings)
     try:
-        ensure_current(engine)  # delivery summaries after loads (cheap when already current)
+        current_summaries(engine)
         df = compute(engine, query, near_band=settings.near_band)
     finally:
         engine.dispose()

@@ -7,13 +7,12 @@ import sys
 from pathlib import Path
 
 from kpi import store
-from kpi.cli import UsageError, add_db_option
+from kpi.cli import UsageError, add_db_option, current_summaries
 from kpi.grains import parse_date
 from kpi.review import Format, export, make_request, prepare
 from kpi.review.pdf_export import ChartMode
 from kpi.review.periods import PERIOD_HELP
 from kpi.settings import load_settings
-from kpi.summary import ensure_current
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.db)
     engine = store.create_engine(settings)
     try:
-        ensure_current(engine)
+        current_summaries(engine)
         pack = prepare(engine, request, settings.near_band)
     finally:
         engine.dispose()

@@ -13,7 +13,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +27,7 @@ from kpi.schema import Kind, KindSpec, Replace, detect_kind
 from kpi.settings import Settings
 from kpi.tables import FACT_TABLES, batches
 
-# DuckDB has one writer per process; serialise our own write transactions so two
-# sessions committing at once queue instead of failing with a conflict.
-WRITE_LOCK = threading.RLock()
+WRITE_LOCK = store.WRITE_LOCK  # re-exported: loads, undos and summary rebuilds share it
 
 
 @dataclass(frozen=True)
@@ -207,9 +204,7 @@ def _load_batch(
         f"batch {batch_id}",
         f"{info.name} ({spec.kind.value}, {rows} rows, {info.sha[:12]})",
     )
-    if progress:
-        progress("updating KPI summaries", 0.85)
-    refresh_summaries(conn, spec.kind, batch_id)
+    summary.mark_pending(conn, spec.kind, batch_id)  # rebuilt by summary.ensure_current
     archive(settings, info.sha, info.original)
     return IngestResult(
         info.name,
@@ -221,21 +216,6 @@ def _load_batch(
         sha256=info.sha,
         warnings=warnings,
     )
-
-
-def refresh_summaries(conn: sa.Connection, kind: Kind, batch_id: int) -> None:
-    """Keep the KPI summary tables current for the dates a batch touched."""
-    table = FACT_TABLES[kind]
-    if "date" not in table.c:  # deliveries and receipts: their summary is rebuilt whole
-        summary.refresh_dates(conn, kind, None, None)
-        return
-    first, last = conn.execute(
-        sa.select(sa.func.min(table.c.date), sa.func.max(table.c.date)).where(
-            table.c.batch_id == batch_id
-        )
-    ).one()
-    if first is not None:
-        summary.refresh_dates(conn, kind, first, last)
 
 
 def _scope_columns(spec: KindSpec) -> tuple[str, ...]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from kpi import store
-from kpi.ingest.load import WRITE_LOCK, refresh_summaries
+from kpi import store, summary
+from kpi.ingest.load import WRITE_LOCK
 from kpi.schema import Kind
 from kpi.settings import Settings
 from kpi.tables import FACT_TABLES, batches
@@ -48,7 +48,7 @@ def undo_batch(engine: sa.Engine, settings: Settings, batch_id: int) -> str:
             f"batch {batch_id}",
             f"withdrew {withdrawn} rows, restored {restored}",
         )
-        refresh_summaries(conn, kind, batch_id)
+        summary.mark_pending(conn, kind, batch_id)
     return f"batch {batch_id} undone: withdrew {withdrawn} rows, restored {restored} earlier rows"
 
 

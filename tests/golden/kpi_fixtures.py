@@ -11,15 +11,21 @@ import sqlalchemy as sa
 from kpi.ingest import Outcome, ingest_bytes
 from kpi.schema import KINDS, Kind
 from kpi.settings import Settings
+from kpi.summary import ensure_current
 
 GOLDEN = Path(__file__).parent
 
 
 def load_bytes(engine: sa.Engine, settings: Settings, kind: Kind, data: bytes, name: str) -> int:
-    """Load one file through ``kpi.ingest`` and return its batch id (fails loudly if rejected)."""
+    """Load one file through ``kpi.ingest`` and return its batch id (fails loudly if rejected).
+
+    Then rebuilds the summaries, as the app does after an upload, so that tests asking
+    for the summary path really read the summaries (a stale one would be bypassed).
+    """
     result = ingest_bytes(engine, settings, data, name, kind)
     problems = [p.describe() for p in result.problems]
     assert result.outcome is Outcome.LOADED, (result.outcome, problems)
+    ensure_current(engine)
     return int(result.batch_id)
 
 
