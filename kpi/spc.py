@@ -55,20 +55,26 @@ class SpcError(ValueError):
 
 
 def default_chart(kpi: str) -> ChartType:
-    """p for fractions of units or lines, c for counts, I-MR for everything else."""
+    """p for fractions of units or lines, u for counts per unit, c for counts, else I-MR."""
     entry = get_kpi(kpi)
     if entry.unit is Unit.RATIO and entry.denominator in COUNT_DENOMINATORS:
         return ChartType.P
+    if entry.unit is Unit.PER_UNIT and entry.denominator in COUNT_DENOMINATORS:
+        return ChartType.U
     if entry.unit is Unit.COUNT:
         return ChartType.C
     return ChartType.IMR
 
 
 def allowed_charts(kpi: str) -> list[ChartType]:
-    """Charts that make sense for a KPI: attribute charts need counts and a count base."""
+    """Charts that make sense for a KPI: attribute charts need counts and a count base.
+
+    p and np need a fraction (at most one nonconforming per unit); a per-unit rate such as
+    defects per unit can exceed 1, so it gets u and I-MR only.
+    """
     entry = get_kpi(kpi)
     out = [default_chart(kpi)]
-    if entry.formula is Formula.RATIO and entry.denominator in COUNT_DENOMINATORS:
+    if entry.unit is Unit.RATIO and entry.denominator in COUNT_DENOMINATORS:
         out += [ChartType.NP, ChartType.U]
     if entry.formula is Formula.SUM and entry.unit in (Unit.COUNT, Unit.UNITS):
         out += [ChartType.C]
@@ -237,6 +243,8 @@ def check_chart(kpi: str, chart: ChartType) -> None:
         raise SpcError(f"a {chart.value} chart needs a denominator; {kpi} is a plain sum")
     if chart is ChartType.C and entry.formula is not Formula.SUM:
         raise SpcError(f"a c chart needs a count; {kpi} is a ratio (use p, u or imr)")
+    if chart in (ChartType.P, ChartType.NP) and entry.unit is Unit.PER_UNIT:
+        raise SpcError(f"a {chart.value} chart needs a fraction; {kpi} is a rate (use u or imr)")
 
 
 def spc_chart(

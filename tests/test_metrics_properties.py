@@ -114,7 +114,7 @@ OPS = st.one_of(
     st.tuples(st.just("undo"), st.integers(0, 10)),
 )
 SLOW = settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
-DATED = (Source.PRODUCTION, Source.DOWNTIME, Source.DEFECTS)
+DATED = (Source.PRODUCTION, Source.DOWNTIME, Source.DEFECTS, Source.DEFECT_UNITS)
 LOCAL_KPIS = [k.name for k in CATALOGUE.values() if k.source in DATED]
 SPLITS = [("production", ["line"]), ("production", ["shift", "product"]),
           ("production", ["machine"]), ("downtime", ["reason", "planned"])]  # fmt: skip
