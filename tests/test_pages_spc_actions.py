@@ -105,3 +105,13 @@ def test_spc_page_charts_defects_per_unit_as_a_u_chart(demo_db: str):  # noqa: F
     text = " ".join(m.value for m in at.markdown)
     definition = "**Defects per unit** (per unit, lower is better): Σ quantity of recorded defects"
     assert definition in text
+
+
+def test_spc_page_on_a_window_without_data_says_so(demo_db: str):  # noqa: F811
+    """Downtime minutes default to I-MR, which used to fail on a window with no points."""
+    params = {"kpi": "downtime_minutes", "line": "L5", "grain": "week",
+              "from": "2020-01-06", "to": "2020-03-29"}  # fmt: skip
+    at = _open(PageId.SPC, params)
+    assert at.selectbox(key="spc_chart").value == "imr"
+    assert "No downtime data in the selected window" in " ".join(i.value for i in at.info)
+    assert not at.get("plotly_chart")
