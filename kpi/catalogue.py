@@ -39,6 +39,7 @@ class Unit(StrEnum):
     COUNT = "count"
     UNITS = "units"
     DAYS = "days"
+    PER_UNIT = "per unit"  # a rate that may exceed 1 (defects per unit), not a percentage
 
 
 class Formula(StrEnum):
@@ -53,6 +54,8 @@ class Source(StrEnum):
     PRODUCTION = "production"  # production rows with matched downtime allocated to them
     DOWNTIME = "downtime"  # every stop, matched to production or not
     DEFECTS = "defects"
+    # defect rows beside the production rows of the same date, plant, line, shift and product
+    DEFECT_UNITS = "defect_units"
     DELIVERIES = "deliveries"
     RECEIPTS = "receipts"
 
@@ -76,6 +79,7 @@ class Dim(StrEnum):
 PRODUCTION_DIMS = (Dim.PLANT, Dim.LINE, Dim.MACHINE, Dim.SHIFT, Dim.PRODUCT)
 DOWNTIME_DIMS = (Dim.PLANT, Dim.LINE, Dim.MACHINE, Dim.SHIFT, Dim.REASON, Dim.PLANNED)
 DEFECT_DIMS = (Dim.PLANT, Dim.LINE, Dim.SHIFT, Dim.PRODUCT, Dim.DEFECT, Dim.DISPOSITION)
+DEFECT_UNIT_DIMS = (Dim.PLANT, Dim.LINE, Dim.SHIFT, Dim.PRODUCT)  # on both input kinds
 DELIVERY_DIMS = (Dim.CUSTOMER, Dim.PRODUCT, Dim.PLANT)
 RECEIPT_DIMS = (Dim.SUPPLIER, Dim.PRODUCT, Dim.PLANT)
 
@@ -173,6 +177,11 @@ _ENTRIES: tuple[KPI, ...] = (
     KPI("defects", "Defects", Unit.COUNT, "Σ quantity of recorded defects",
         Direction.LOWER, source=Source.DEFECTS, numerator="quantity", denominator=None,
         inputs=(Kind.DEFECTS,), dims=DEFECT_DIMS, formula=Formula.SUM),
+    KPI("defects_per_unit", "Defects per unit", Unit.PER_UNIT,
+        "Σ quantity of recorded defects / Σunits_produced over the same plant, line, shift, "
+        "product and dates", Direction.LOWER, source=Source.DEFECT_UNITS, numerator="quantity",
+        denominator="units_produced", inputs=(Kind.DEFECTS, Kind.PRODUCTION),
+        dims=DEFECT_UNIT_DIMS),
 )  # fmt: skip
 
 CATALOGUE: dict[str, KPI] = {k.name: k for k in _ENTRIES}

@@ -163,6 +163,13 @@ def waterfall(df: pd.DataFrame, title: str | None = None):
     return fig
 
 
+def _bar_text(value: float, unit: Unit) -> str:
+    """Percent for ratios, four decimals for per-unit rates (0.0047), whole numbers else."""
+    if unit is Unit.RATIO:
+        return f"{value:.1%}"
+    return f"{value:.4f}" if unit is Unit.PER_UNIT else f"{value:,.0f}"
+
+
 def bars_by(df: pd.DataFrame, kpi: str, dim: str, title: str | None = None):
     """One bar per dimension value, coloured by status, with each bar's target marked."""
     entry = CATALOGUE[kpi]
@@ -174,7 +181,7 @@ def bars_by(df: pd.DataFrame, kpi: str, dim: str, title: str | None = None):
         orientation="h",
         marker_color=[status_color(s) for s in rows["status"]],
         name=entry.label,
-        text=[f"{v:.1%}" if entry.unit is Unit.RATIO else f"{v:,.0f}" for v in rows["value"]],
+        text=[_bar_text(v, entry.unit) for v in rows["value"]],
         textposition="auto",
     )
     if "target" in rows and rows["target"].notna().any():

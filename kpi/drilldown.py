@@ -29,6 +29,7 @@ _SOURCE_TABLE = {
     Source.PRODUCTION: "production",
     Source.DOWNTIME: "downtime",
     Source.DEFECTS: "defects",
+    Source.DEFECT_UNITS: "defects",  # the rows behind the numerator; units come from production
     Source.DELIVERIES: "deliveries",
     Source.RECEIPTS: "receipts",
 }

@@ -195,6 +195,39 @@ def _delivery_relations(table: str, dims: tuple[Dim, ...]) -> tuple[Relation, ..
     return summary, raw
 
 
+# Defects per unit: defect rows and production rows stacked (UNION ALL, no join) and summed
+# per group, so a day with units but no defects counts as zero defects, and a day with
+# defects but no units has an empty value (zero denominator).
+_DEFECT_UNITS_SQL = f"""(
+SELECT date, plant, line, shift, product, 1 AS prod_rows, 0 AS defect_rows,
+  CAST(units_produced AS DOUBLE PRECISION) AS units_produced, 0.0 AS quantity
+FROM production WHERE {CURRENT}
+UNION ALL
+SELECT date, plant, line, shift, product, 0, 1, 0.0, CAST(quantity AS DOUBLE PRECISION)
+FROM defects WHERE {CURRENT}) AS t"""
+_DEFECT_UNIT_MEASURES = {
+    "n_rows": "SUM(prod_rows + defect_rows)",
+    "units_produced": "SUM(units_produced)",
+    "quantity": "SUM(quantity)",
+}
+_DEFECT_UNITS = (
+    Relation(
+        "summary_line_day",
+        "summary_line_day",
+        "date",
+        _LINE_DIMS,
+        {**_DEFECT_UNIT_MEASURES, "quantity": "SUM(defect_quantity)"},
+    ),
+    Relation(
+        "raw",
+        _DEFECT_UNITS_SQL,
+        "date",
+        {d: d.value for d in (Dim.PLANT, Dim.LINE, Dim.SHIFT, Dim.PRODUCT)},
+        _DEFECT_UNIT_MEASURES,
+        raw=True,
+    ),
+)
+
 RELATIONS: dict[Source, tuple[Relation, ...]] = {
     Source.PRODUCTION: (
         Relation(
@@ -257,6 +290,7 @@ RELATIONS: dict[Source, tuple[Relation, ...]] = {
             raw=True,
         ),
     ),
+    Source.DEFECT_UNITS: _DEFECT_UNITS,
     Source.DELIVERIES: _delivery_relations("deliveries", (Dim.CUSTOMER, Dim.PRODUCT, Dim.PLANT)),
     Source.RECEIPTS: _delivery_relations("receipts", (Dim.SUPPLIER, Dim.PRODUCT, Dim.PLANT)),
 }

@@ -7,7 +7,8 @@ always the number the report shows. The chart maths below are pure functions of 
 
 Limits come from all shown points, or from a baseline window (phase I) applied to later
 points (phase II). Excluded points stay on the chart but do not enter the limits.
-Negative lower limits are clamped to 0 for p, np, c and u.
+Negative lower limits are clamped to 0 for p, np, c and u. A window with no data points
+gives an empty chart (no rows, no signals), not an error.
 """
 
 from __future__ import annotations
@@ -55,20 +56,26 @@ class SpcError(ValueError):
 
 
 def default_chart(kpi: str) -> ChartType:
-    """p for fractions of units or lines, c for counts, I-MR for everything else."""
+    """p for fractions of units or lines, u for counts per unit, c for counts, else I-MR."""
     entry = get_kpi(kpi)
     if entry.unit is Unit.RATIO and entry.denominator in COUNT_DENOMINATORS:
         return ChartType.P
+    if entry.unit is Unit.PER_UNIT and entry.denominator in COUNT_DENOMINATORS:
+        return ChartType.U
     if entry.unit is Unit.COUNT:
         return ChartType.C
     return ChartType.IMR
 
 
 def allowed_charts(kpi: str) -> list[ChartType]:
-    """Charts that make sense for a KPI: attribute charts need counts and a count base."""
+    """Charts that make sense for a KPI: attribute charts need counts and a count base.
+
+    p and np need a fraction (at most one nonconforming per unit); a per-unit rate such as
+    defects per unit can exceed 1, so it gets u and I-MR only.
+    """
     entry = get_kpi(kpi)
     out = [default_chart(kpi)]
-    if entry.formula is Formula.RATIO and entry.denominator in COUNT_DENOMINATORS:
+    if entry.unit is Unit.RATIO and entry.denominator in COUNT_DENOMINATORS:
         out += [ChartType.NP, ChartType.U]
     if entry.formula is Formula.SUM and entry.unit in (Unit.COUNT, Unit.UNITS):
         out += [ChartType.C]
@@ -86,6 +93,11 @@ class Chart:
     frame: pd.DataFrame  # period, value, n, count, center, sigma, ucl, lcl, z, excluded, ...
     signals: list[Signal] = field(default_factory=list)
     baseline: tuple[dt.date, dt.date] | None = None
+
+    @property
+    def empty(self) -> bool:
+        """No point in the shown window: a well-formed chart with no rows and no signals."""
+        return self.frame.empty
 
     def explain(self) -> pd.DataFrame:
         """One row per signal: period it fired at, rule id, what the rule means, its points."""
@@ -196,7 +208,7 @@ def _frame(pts, chart, values, center, sigma, in_base, out_mask) -> pd.DataFrame
         }
     )
     if chart is ChartType.IMR:
-        mr = np.concatenate([[np.nan], np.abs(np.diff(values))])
+        mr = np.concatenate([[np.nan], np.abs(np.diff(values))])[: len(values)]  # 0 points: 0
         mr_bar = float(sigma[0] * D2) if len(sigma) else math.nan
         frame["mr"], frame["mr_center"], frame["mr_ucl"] = mr, mr_bar, D4 * mr_bar
     return frame
@@ -237,6 +249,8 @@ def check_chart(kpi: str, chart: ChartType) -> None:
         raise SpcError(f"a {chart.value} chart needs a denominator; {kpi} is a plain sum")
     if chart is ChartType.C and entry.formula is not Formula.SUM:
         raise SpcError(f"a c chart needs a count; {kpi} is a ratio (use p, u or imr)")
+    if chart in (ChartType.P, ChartType.NP) and entry.unit is Unit.PER_UNIT:
+        raise SpcError(f"a {chart.value} chart needs a fraction; {kpi} is a rate (use u or imr)")
 
 
 def spc_chart(
@@ -252,7 +266,11 @@ def spc_chart(
     exclusions: Mapping[dt.date, str] | None = None,
     rules: RuleSet | str = RuleSet.WE,
 ) -> Chart:
-    """Fetch a KPI and chart it; a baseline outside the shown window is fetched as well."""
+    """Fetch a KPI and chart it; a baseline outside the shown window is fetched as well.
+
+    A window without data gives an empty chart (``chart.empty``), never an error, so
+    callers that sweep lines or periods need no special case.
+    """
     chart = ChartType(chart) if chart else default_chart(kpi)
     check_chart(kpi, chart)
     if baseline and baseline[0] > baseline[1]:
@@ -264,7 +282,7 @@ def spc_chart(
     pts = fetch_points(bind, kpi, grain, where, lo, hi)
     if baseline:
         base = np.array([baseline[0] <= p <= baseline[1] for p in pts["period"]], bool)
-        if not base.any():
+        if len(pts) and not base.any():  # no data at all is an empty chart, not an error
             raise SpcError(f"no {kpi} data in the baseline {baseline[0]} to {baseline[1]}")
     else:
         base = None

@@ -262,6 +262,8 @@ def format_value(value: float | None, unit: Unit) -> str:
         return f"{value:,.0f} min"
     if unit is Unit.DAYS:
         return f"{value:.1f} d"
+    if unit is Unit.PER_UNIT:
+        return f"{value:.4f} /unit"
     return f"{value:,.0f}"
 
 
@@ -274,4 +276,6 @@ def format_delta(value: float, previous: float, unit: Unit) -> str | None:
         return f"{diff * 100:+.1f} pp"
     if unit is Unit.MINUTES:
         return f"{diff:+,.0f} min"
+    if unit is Unit.PER_UNIT:
+        return f"{diff:+.4f} /unit"
     return f"{diff:+,.1f}"

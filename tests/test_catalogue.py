@@ -15,6 +15,7 @@ ISSUE_KPIS = {
     "scrap_rate", "rework_rate", "yield", "availability", "performance", "oee",
     "downtime_minutes", "unplanned_downtime_minutes", "stops", "mttr_minutes", "mtbf_minutes",
     "units_produced", "units_scrapped", "otd", "otif", "days_late", "supplier_otd", "defects",
+    "defects_per_unit",
 }  # fmt: skip
 ALL = list(CATALOGUE.values())
 

@@ -60,6 +60,13 @@ CASES = [
     ("total", "defect", {}, "defects", None, ("Burr",), 14, None),
     ("week", "line", {}, "defects", W, ("L1",), 15, None),
     ("total", "disposition", {}, "defects", None, ("rework",), 7, None),
+    # defects per unit: Σ defects / Σ units over the same group (a ratio of sums); L1 has
+    # no defects on 1 January, which counts as 0 defects over its 300 units
+    ("week", "line", {}, "defects_per_unit", W, ("L1",), 5 + 3 + 7, 1800),
+    ("week", "line", {}, "defects_per_unit", W, ("L2",), 2, 1400),
+    ("day", "line", {}, "defects_per_unit", "2025-01-01", ("L1",), 0, 300),
+    ("total", "product", {}, "defects_per_unit", None, ("X",), 5 + 7 + 2, 2700),
+    ("total", "", {"shift": "N"}, "defects_per_unit", None, (), 7, 900),
     ("total", "", {}, "otd", None, (), 3, 5),
     ("total", "", {}, "otif", None, (), 2, 5),
     ("total", "", {}, "days_late", None, (), 2 + 4, 2),

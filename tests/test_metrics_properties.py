@@ -115,7 +115,7 @@ OPS = st.one_of(
     st.tuples(st.just("refresh"), st.just(0)),  # a reader rebuilt the pending summaries
 )
 SLOW = settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
-DATED = (Source.PRODUCTION, Source.DOWNTIME, Source.DEFECTS)
+DATED = (Source.PRODUCTION, Source.DOWNTIME, Source.DEFECTS, Source.DEFECT_UNITS)
 LOCAL_KPIS = [k.name for k in CATALOGUE.values() if k.source in DATED]
 SPLITS = [("production", ["line"]), ("production", ["shift", "product"]),
           ("production", ["machine"]), ("downtime", ["reason", "planned"])]  # fmt: skip

@@ -90,3 +90,28 @@ def test_overview_lists_alerts_with_links(demo_db: str):  # noqa: F811
 def test_spc_page_on_an_empty_database(empty_db: str):  # noqa: F811
     at = _open(PageId.SPC)
     assert at.info
+
+
+def test_spc_page_charts_defects_per_unit_as_a_u_chart(demo_db: str):  # noqa: F811
+    at = _open(PageId.SPC, {"kpi": "defects_per_unit", "line": "L5", "grain": "week"})
+    assert at.selectbox(key="spc_kpi").value == "defects_per_unit"
+    chart = at.selectbox(key="spc_chart")
+    assert chart.value == "u" and list(chart.options) == [
+        "u chart (defects per unit, variable n)",
+        "I-MR chart (individual values and moving range)",
+    ]
+    assert "u chart (defects per unit" in " ".join(c.value for c in at.caption)
+    assert at.get("plotly_chart"), "the control chart"
+    text = " ".join(m.value for m in at.markdown)
+    definition = "**Defects per unit** (per unit, lower is better): Σ quantity of recorded defects"
+    assert definition in text
+
+
+def test_spc_page_on_a_window_without_data_says_so(demo_db: str):  # noqa: F811
+    """Downtime minutes default to I-MR, which used to fail on a window with no points."""
+    params = {"kpi": "downtime_minutes", "line": "L5", "grain": "week",
+              "from": "2020-01-06", "to": "2020-03-29"}  # fmt: skip
+    at = _open(PageId.SPC, params)
+    assert at.selectbox(key="spc_chart").value == "imr"
+    assert "No downtime data in the selected window" in " ".join(i.value for i in at.info)
+    assert not at.get("plotly_chart")

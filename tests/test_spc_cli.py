@@ -73,6 +73,54 @@ def test_c_chart_of_defects_clamps_the_lower_limit(db_url, write_csv):
     assert rows[-1]["signals"] == "WE1"
 
 
+UNITS = [100, 200, 100, 400, 200, 100, 300, 150]
+DEFECTS = [2, 5, 1, 9, 4, 2, 6, 40]  # the last day: 40 defects on 150 units
+
+
+def _defects_and_units(write_csv) -> tuple[str, str]:
+    prod = HEADER + "".join(
+        f"2026-03-{d:02d},A,Plant 1,L1,M1,P-1,480,{n},0\n" for d, n in enumerate(UNITS, 1)
+    )
+    defects = "date,shift,plant,line,product,defect,quantity\n" + "".join(
+        f"2026-03-{d:02d},A,Plant 1,L1,P-1,Burr,{c}\n" for d, c in enumerate(DEFECTS, 1)
+    )
+    return str(write_csv("production.csv", prod)), str(write_csv("defects.csv", defects))
+
+
+def test_defects_per_unit_defaults_to_a_u_chart_with_limits_per_day(db_url, write_csv):
+    assert run_cli("ingest", "--db", db_url, *_defects_and_units(write_csv)).returncode == 0
+    done = run_cli("spc", "--kpi", "defects_per_unit", "--grain", "day", "--db", db_url)
+    assert done.returncode == 0, done.stderr
+    rows = _rows(done.stdout)
+    u_bar = sum(DEFECTS) / sum(UNITS)  # 69 / 1550: a ratio of sums, not a mean of ratios
+    assert [float(r["n"]) for r in rows] == UNITS
+    for row, n, c in zip(rows, UNITS, DEFECTS, strict=True):
+        assert float(row["value"]) == c / n
+        assert math.isclose(float(row["center"]), u_bar, rel_tol=1e-12)
+        # u limits ū ± 3√(ū/n), not the p chart's √(p̄(1−p̄)/n): wider for smaller days
+        assert math.isclose(float(row["ucl"]), u_bar + 3 * math.sqrt(u_bar / n), rel_tol=1e-12)
+        assert math.isclose(float(row["lcl"]), max(0.0, u_bar - 3 * math.sqrt(u_bar / n)),
+                            rel_tol=1e-12, abs_tol=1e-15)  # fmt: skip
+    # The last day is far above the UCL; the seven before sit 1.2 to 2.1 sigma under a centre
+    # it pulls up, so four of five beyond 1 sigma (WE3) fires from the fifth day.
+    signals = [r["signals"] for r in rows]
+    assert signals == ["", "", "", "", "WE3", "WE3", "WE3", "WE1"]
+    report = run_cli("report", "--kpi", "defects_per_unit", "--db", db_url)
+    assert report.returncode == 0, report.stderr
+    total = _rows(report.stdout)[0]
+    assert (total["numerator"], total["denominator"]) == ("69", "1550")
+    assert math.isclose(float(total["value"]), u_bar, rel_tol=1e-12)
+
+
+def test_defects_per_unit_refuses_p_and_np_charts(db_url, write_csv):
+    run_cli("ingest", "--db", db_url, *_defects_and_units(write_csv))
+    for chart in ("p", "np"):
+        done = run_cli("spc", "--kpi", "defects_per_unit", "--grain", "day", "--chart", chart,
+                       "--db", db_url)  # fmt: skip
+        assert done.returncode == 2, done.stderr
+        assert "is a rate (use u or imr)" in done.stderr
+
+
 def test_bad_arguments_exit_with_code_2(db_url):
     for args in (
         ["--kpi", "nope", "--grain", "day"],

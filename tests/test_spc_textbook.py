@@ -10,6 +10,15 @@ Where the data come from (found with the search tools, not typed from memory):
   the R package qcc (luca-scr/qcc, data/orangejuice.txt, data/circuit.txt,
   data/dyedcloth.txt, each citing Montgomery 2nd ed. pages), and the limits printed by
   ``summary(qcc(...))`` for them in a qcc example script.
+
+Variable n (p and u charts): a further search of the stored material (qcc's data, help
+pages, pkgdown reference pages, vignettes and testthat suite in luca-scr/qcc; NIST §6.3.3;
+SAS/QC, Maple, Numerics.NET and u-analytics docs; course notes restating Montgomery) found
+the dyed-cloth data but no printed per-roll limits for it, and no Montgomery variable-n p
+chart data with printed limits. Those two tests therefore stay hand-computed and say so.
+One public "certified" restatement of the dyed cloth u chart (centre 1.40367, UCL 2.48034,
+LCL 0.32700) rounds the roll sizes 9.5, 10.5 and 12.5 up to whole units, so it is not
+Montgomery's example and is deliberately not used here.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """CLI: ``spc`` prints a control chart of one KPI (period,value,n,center,ucl,lcl,signals).
 
 Stored exclusions apply, and so does a frozen baseline unless --baseline-from/--baseline-to
-are given, so the CLI shows the same chart as the SPC page.
+are given, so the CLI shows the same chart as the SPC page. A window without data prints
+the header only (``[]`` in JSON), says so on stderr and exits 0, as ``report`` does.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="control chart of one KPI with Western Electric or Nelson rules",
         description="Shewhart control chart (p, np, c, u or I-MR) of a catalogue KPI. KPIs: "
         + ", ".join(CATALOGUE)
-        + ". Exit code 2 for an unknown KPI, grain, chart or dimension, or a bad date.",
+        + ". Exit code 2 for an unknown KPI, grain, chart or dimension, or a bad date. "
+        "A window without data prints only the header, says so on stderr and exits 0.",
     )
     parser.add_argument("--kpi", required=True, metavar="NAME")
     parser.add_argument("--grain", required=True, metavar="|".join(g.value for g in SPC_GRAINS))
@@ -89,8 +91,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc.args[0])) from None
     finally:
         engine.dispose()
+    if result.empty:  # not an error (exit 0): the header or [] still parses in scripts
+        print(_empty_message(args.kpi, where, date_from, date_to), file=sys.stderr)
     write(result.frame[CSV_COLUMNS], args.format)
     return 0
+
+
+def _empty_message(kpi: str, where: dict[str, str], date_from, date_to) -> str:
+    scope = ", ".join(f"{k}={v}" for k, v in sorted(where.items())) or "all"
+    window = f"{date_from or 'the first data'} to {date_to or 'the last data'}"
+    return f"no {kpi} data for {scope} from {window}: the chart has no points"
 
 
 def _exclusions(engine, kpi: str, where: dict[str, str], grain: str):

@@ -35,6 +35,8 @@ def fmt_diff(diff: float, unit: Unit) -> str:
         return f"{size:,.0f} min"
     if unit is Unit.DAYS:
         return f"{size:.1f} days"
+    if unit is Unit.PER_UNIT:
+        return f"{size:.4f} per unit"
     return f"{size:,.0f}"
 
 
@@ -46,7 +48,7 @@ def fmt_relative(value: float, base: float) -> str | None:
     return f"{abs(rel) * 100:.0f} % {'higher' if rel > 0 else 'lower'}"
 
 
-_DECIMALS = {Unit.RATIO: 3, Unit.DAYS: 1}  # ratio: 0.1 pp = 0.001
+_DECIMALS = {Unit.RATIO: 3, Unit.DAYS: 1, Unit.PER_UNIT: 4}  # ratio: 0.1 pp = 0.001
 
 
 def shown_zero(diff: float, unit: Unit) -> bool:
