@@ -217,6 +217,7 @@ _DEFECT_UNITS = (
         "date",
         _LINE_DIMS,
         {**_DEFECT_UNIT_MEASURES, "quantity": "SUM(defect_quantity)"},
+        guard=DATED,
     ),
     Relation(
         "raw",

@@ -98,11 +98,11 @@ LEFT JOIN (
 LEFT JOIN summary_state AS s ON s.kind = k.kind"""
 
 
-def _ledger(conn: sa.Connection) -> dict[str, tuple[str, str | None]]:
-    """Per delivery kind: a fingerprint of the batch ledger (any load or undo changes it)
-    and the fingerprint its summary was built from."""
+def _ledger(conn: sa.Connection) -> dict[str, tuple[str | None, str | None]]:
+    """Per delivery kind: a fingerprint of the batch ledger (any load or undo changes it;
+    None before the first load) and the fingerprint its summary was built from."""
     rows = conn.execute(sa.text(_LEDGER)).all()
-    return {k: (f"{m}/{n}/{u}", built) for k, m, n, u, built in rows}
+    return {k: (None if m is None else f"{m}/{n}/{u}", built) for k, m, n, u, built in rows}
 
 
 def stale_kinds(conn: sa.Connection) -> frozenset[str]:
@@ -151,9 +151,9 @@ SELECT '{kind.value}', due_date, {done}, plant, COUNT(*), SUM({f.in_full}),
 FROM {kind.value} WHERE {CURRENT} GROUP BY due_date, {done}, plant""")
     )
     conn.execute(summary_state.delete().where(summary_state.c.kind == kind.value))
-    conn.execute(
-        summary_state.insert().values(kind=kind.value, fingerprint=_ledger(conn)[kind.value][0])
-    )
+    fingerprint = _ledger(conn)[kind.value][0]
+    if fingerprint is not None:  # before the first load there is nothing to remember
+        conn.execute(summary_state.insert().values(kind=kind.value, fingerprint=fingerprint))
 
 
 def ensure_current(engine: sa.Engine, announce: Callable[[str], None] | None = None) -> list[str]:

@@ -146,3 +146,12 @@ def test_delivery_summary_is_rebuilt_or_bypassed(engine, settings):
         refresh_dates(conn, Kind.DELIVERIES, None, None)
         assert stale_kinds(conn) == frozenset()
     assert compute(engine, make_query(["otd"], as_of=AS_OF))["numerator"].iloc[0] == 3
+
+
+def test_every_summary_relation_names_the_kinds_that_make_it_stale():
+    """A summary without a guard would be read while a load is pending: a wrong answer."""
+    from kpi.sources import RELATIONS
+
+    for source, relations in RELATIONS.items():
+        for rel in relations:
+            assert rel.raw or rel.guard, (source, rel.name)

@@ -15,7 +15,7 @@ import sys
 
 from kpi import store
 from kpi.catalogue import CATALOGUE
-from kpi.cli import UsageError, add_db_option, date_option
+from kpi.cli import UsageError, add_db_option, current_summaries, date_option
 from kpi.commands.report import records
 from kpi.settings import load_settings
 from kpi.spc import CSV_COLUMNS, SPC_GRAINS, ChartType, spc_chart
@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     date_from, date_to = date_option(args.date_from, "--from"), date_option(args.date_to, "--to")
     engine = store.create_engine(load_settings(args.db))
     try:
+        current_summaries(engine)
         baseline = baseline or get_baseline(engine, args.kpi, where)
         result = spc_chart(
             engine, args.kpi, args.grain, chart=chart, where=where, date_from=date_from,
