@@ -33,6 +33,7 @@ try:
 except ValueError as exc:
     st.error(str(exc))
     st.stop()
+warm = rw.chart_renderer()  # starts Chromium in the background; the PDF download uses it
 pack: Pack = prepare(ctx.engine, request, ctx.settings.near_band)
 rw.load_state(pack)
 
@@ -71,9 +72,10 @@ elif c1.button("Save review", key="rv_save", type="primary", icon=":material/sav
     review_id = save_review(ctx.engine, ctx.settings, pack)
     st.success(f"Saved review {review_id} of {pack.period.label}; the next review will show it.")
 for col, fmt in zip((c2, c3, c4), Format, strict=True):
+    options = {"warm": warm} if fmt is Format.PDF else {}
     col.download_button(
         fmt.value.upper(),
-        data=lambda fmt=fmt: export(pack, fmt),
+        data=lambda fmt=fmt, options=options: export(pack, fmt, **options),
         file_name=f"management-review-{pack.period.code}.{fmt.value}",
         mime=MIME[fmt],
         key=f"rv_dl_{fmt.value}",

@@ -1,7 +1,8 @@
 """Streamlit pieces of the management review page: objective blocks, notes and decisions.
 
 Notes and decisions live in ``st.session_state`` (keyed by period) so typing survives
-reruns; they are loaded once from the saved review of the same period, if any.
+reruns; they are loaded once from the saved review of the same period, if any. The warm
+chart renderer for the PDF lives here too: caching is the UI layer's business.
 """
 
 from __future__ import annotations
@@ -13,11 +14,27 @@ import streamlit as st
 
 from kpi.review import layout as L
 from kpi.review import plots
+from kpi.review.images import WarmRenderer, WarmState
 from kpi.review.model import Decision, ItemKind, Pack, Section
 from ui.widgets import BADGE, MISSED_BADGE
 
 DECISIONS = "rv_decisions"
 LOADED = "rv_loaded_for"
+
+
+@st.cache_resource(show_spinner=False, on_release=lambda renderer: renderer.stop())
+def _warm_renderer() -> WarmRenderer:
+    return WarmRenderer().start()
+
+
+def chart_renderer() -> WarmRenderer:
+    """One Chromium per server process, started in the background when the review page
+    first loads, so a PDF download does not pay its start-up (seconds)."""
+    renderer = _warm_renderer()
+    if renderer.state is WarmState.STOPPED:  # broke during a render: start a fresh one
+        _warm_renderer.clear()
+        renderer = _warm_renderer()
+    return renderer
 
 
 def note_key(section: Section) -> str:
