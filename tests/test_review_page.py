@@ -4,13 +4,19 @@ decisions are saved with the review and shown at the next one."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+
+import pytest
+import streamlit as st
 
 from kpi import store
-from kpi.review import make_request, prepare
+from kpi.review import export, make_request, prepare
+from kpi.review.images import WarmState
 from kpi.review.model import Section
 from kpi.settings import load_settings
 from kpi.views import format_value
 from tests import test_pages_apptest as apptest
+from ui import review_widgets as rw
 from ui.registry import PageId
 
 demo_template = apptest.demo_template  # the same seeded demo year, copied per test
@@ -86,3 +92,25 @@ def test_saving_notes_and_decisions_shows_them_at_the_next_review(demo_db: str):
     )
     audit = store.list_audit(_engine(demo_db))
     assert audit.iloc[0]["action"] == "review.save" and audit.iloc[0]["user_name"] == "tester"
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+def test_the_page_keeps_one_warm_chart_renderer_and_releases_it(demo_db: str):
+    at = _review(open_page(PageId.REVIEW), "2026-Q3")
+    warm = rw.chart_renderer()  # AppTest runs the page in this process: the same cache
+    assert warm.usable, warm.problem  # started by the page load, before any click
+    at.run()
+    assert rw.chart_renderer() is warm  # reruns and other sessions share it
+    assert warm.wait_ready(60), warm.problem
+    pid = warm._kaleido.subprocess.pid
+    pdf = export(prepare(_engine(demo_db), make_request("2026-Q3", "previous", AS_OF)), "pdf",
+                 warm=warm)  # fmt: skip
+    assert b"/Subtype /Image" in pdf
+    assert rw.chart_renderer() is warm and warm._kaleido.subprocess.pid == pid
+
+    warm.stop()  # as after a failed render: the next page load starts a fresh one
+    fresh = rw.chart_renderer()
+    assert fresh is not warm and fresh.usable
+    st.cache_resource.clear()  # on_release stops the browser: nothing left running
+    assert fresh.state is WarmState.STOPPED
+    assert warm._kaleido.subprocess.poll() is not None
