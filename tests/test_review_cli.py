@@ -159,4 +159,3 @@ def test_reviews_refuses_unknown_reviews_items_and_statuses(saved, args, message
     assert result.returncode == 2 and message in result.stderr
     rows = _json(run_cli("reviews", "show", str(q2), "--format", "json", "--db", url))
     assert [r["status"] for r in rows] == ["open"] * 3  # nothing changed
-
