@@ -159,3 +159,13 @@ def test_reviews_refuses_unknown_reviews_items_and_statuses(saved, args, message
     assert result.returncode == 2 and message in result.stderr
     rows = _json(run_cli("reviews", "show", str(q2), "--format", "json", "--db", url))
     assert [r["status"] for r in rows] == ["open"] * 3  # nothing changed
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+def test_pdf_with_chart_images_from_the_cli(seeded):
+    url, folder = seeded
+    result = _review(url, folder / "images.pdf", "pdf")  # auto: Chromium started up front
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(str(folder / "images.pdf"))
+    assert sum(len(page.images) for page in reader.pages) >= 4  # one per KPI group at least
+    assert "drawn natively" not in "\n".join(p.extract_text() for p in reader.pages)
