@@ -37,10 +37,6 @@ def _live_in_group(pgid: int) -> list[int]:
     return live
 
 
-def _browser_pid(renderer: WarmRenderer) -> int:
-    return renderer._kaleido.subprocess.pid
-
-
 def _image_count(data: bytes) -> int:
     return sum(len(page.images) for page in PdfReader(io.BytesIO(data)).pages)
 
@@ -54,13 +50,13 @@ def test_one_warm_browser_serves_every_pdf_and_is_gone_after_stop(pack, monkeypa
     warm = WarmRenderer().start()
     try:
         assert warm.wait_ready(60), warm.problem
-        pid = _browser_pid(warm)
+        pid = warm.browser_pid
         assert _live_in_group(pid)
         for _ in range(2):
             data = export(pack, "pdf", warm=warm)
             assert _image_count(data) >= len(KpiGroup)
             assert "drawn natively" not in pdf_text(data)
-        assert _browser_pid(warm) == pid and warm.state is WarmState.READY
+        assert warm.browser_pid == pid and warm.state is WarmState.READY
     finally:
         warm.stop()
     assert warm.state is WarmState.STOPPED and not warm._thread.is_alive()
@@ -74,7 +70,7 @@ def test_a_hung_render_is_cut_off_at_the_deadline_and_stops_the_browser(pack, mo
 
     warm = WarmRenderer().start()
     assert warm.wait_ready(60), warm.problem
-    pid = _browser_pid(warm)
+    pid = warm.browser_pid
     monkeypatch.setattr(images, "_calc_all", hang)
     started = time.monotonic()
     rendered = images.render(pack_figures(pack), timeout=3, warm=warm)
@@ -104,8 +100,8 @@ def test_stopping_while_the_browser_starts_leaves_nothing_running():
     warm = WarmRenderer().start()
     warm.stop()
     assert warm.state is WarmState.STOPPED and not warm._thread.is_alive()
-    if warm._kaleido is not None and getattr(warm._kaleido, "subprocess", None) is not None:
-        assert _live_in_group(_browser_pid(warm)) == []
+    if warm.browser_pid is not None:  # it got as far as launching Chromium
+        assert _live_in_group(warm.browser_pid) == []
 
 
 def test_without_chromium_the_renderer_fails_at_once_and_the_pdf_draws_natively(pack, monkeypatch):

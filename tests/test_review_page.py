@@ -27,6 +27,7 @@ from kpi.settings import load_settings
 from kpi.views import format_value
 from tests import test_access as access
 from tests import test_pages_apptest as apptest
+from tests.test_review_images import _live_in_group
 from ui import review_widgets as rw
 from ui.registry import PageId
 
@@ -113,18 +114,19 @@ def test_the_page_keeps_one_warm_chart_renderer_and_releases_it(demo_db: str):
     at.run()
     assert rw.chart_renderer() is warm  # reruns and other sessions share it
     assert warm.wait_ready(60), warm.problem
-    pid = warm._kaleido.subprocess.pid
+    pid = warm.browser_pid
     pdf = export(prepare(_engine(demo_db), make_request("2026-Q3", "previous", AS_OF)), "pdf",
                  warm=warm)  # fmt: skip
     assert b"/Subtype /Image" in pdf
-    assert rw.chart_renderer() is warm and warm._kaleido.subprocess.pid == pid
+    assert rw.chart_renderer() is warm and warm.browser_pid == pid
 
     warm.stop()  # as after a failed render: the next page load starts a fresh one
     fresh = rw.chart_renderer()
     assert fresh is not warm and fresh.usable
-    st.cache_resource.clear()  # on_release stops the browser: nothing left running
-    assert fresh.state is WarmState.STOPPED
-    assert warm._kaleido.subprocess.poll() is not None
+    assert _live_in_group(pid) == []  # the first browser and everything it started
+    st.cache_resource.clear()  # on_release stops the fresh one (its start is let finish)
+    assert fresh.state is WarmState.STOPPED and fresh.browser_pid is not None
+    assert _live_in_group(fresh.browser_pid) == []
 
 
 def _save_q2_review(url: str) -> int:

@@ -130,6 +130,12 @@ class WarmRenderer:
                 self.state, self.problem = state, problem
 
     @property
+    def browser_pid(self) -> int | None:
+        """The Chromium process (its own process group), for diagnostics and tests."""
+        process = getattr(self._kaleido, "subprocess", None)
+        return process.pid if process is not None else None
+
+    @property
     def usable(self) -> bool:
         """Ready, or still starting (then waiting for it beats starting another browser)."""
         return self.state in (WarmState.STARTING, WarmState.READY)
