@@ -111,8 +111,9 @@ def previous_decisions(
 def _status_control(
     review_id: int, items: list[Decision], engine: sa.Engine, settings: Settings
 ) -> None:
-    labels = {d.item_no: f"{d.item_no}. {d.text} ({d.status})" for d in items}
-    c1, c2, c3 = st.columns([4, 2, 1], vertical_alignment="bottom")
+    # no status in the label: the table above shows it, and a changed label goes stale
+    labels = {d.item_no: f"{d.item_no}. {d.text}" for d in items}
+    c1, c2, c3 = st.columns([5, 2, 2], vertical_alignment="bottom")
     c1.selectbox("Decision or action of the last review", list(labels), format_func=labels.get,
                  key=ITEM_KEY)  # fmt: skip
     statuses = [s.value for s in DecisionStatus]
