@@ -37,6 +37,7 @@ class Action(StrEnum):
     UPLOAD = "upload"
     UNDO = "undo"
     EDIT_ACTIONS = "edit_actions"
+    RECORD_REVIEWS = "record_reviews"  # save management reviews, update their decisions
     EDIT_TARGETS = "edit_targets"
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
@@ -44,7 +45,9 @@ class Action(StrEnum):
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.VIEWER: frozenset({Action.VIEW}),
-    Role.QA: frozenset({Action.VIEW, Action.UPLOAD, Action.UNDO, Action.EDIT_ACTIONS}),
+    Role.QA: frozenset(
+        {Action.VIEW, Action.UPLOAD, Action.UNDO, Action.EDIT_ACTIONS, Action.RECORD_REVIEWS}
+    ),
     Role.ADMIN: frozenset(Action),
 }
 

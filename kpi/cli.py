@@ -36,6 +36,7 @@ COMMAND_MODULES: dict[str, str] = {
     "spc": "spc",
     "actions": "actions",
     "review": "review",
+    "reviews": "reviews",
     "users": "users",
     "backup": "backup",
     "restore": "backup",

@@ -6,12 +6,13 @@ import datetime as dt
 
 import streamlit as st
 
-from kpi.auth import Role
+from kpi.auth import Action
 from kpi.review import MIME, Format, export, make_request, plots, prepare, save_review
 from kpi.review import layout as L
 from kpi.review.model import GROUP_KPIS, GROUP_SECTION, NOTES_ONLY, Pack, Section, section_heading
 from kpi.review.periods import PERIOD_HELP, default_period
 from ui import review_widgets as rw
+from ui import session
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
@@ -33,6 +34,8 @@ try:
 except ValueError as exc:
     st.error(str(exc))
     st.stop()
+may_record = session.may(Action.RECORD_REVIEWS)  # leadership reads; QA and admins record
+warm = rw.chart_renderer()  # starts Chromium in the background; the PDF download uses it
 pack: Pack = prepare(ctx.engine, request, ctx.settings.near_band)
 rw.load_state(pack)
 
@@ -43,7 +46,7 @@ rw.objective_table(pack)
 for section in Section:
     st.subheader(section_heading(section))
     if section is Section.PREVIOUS_ACTIONS:
-        rw.previous_decisions(pack)
+        rw.previous_decisions(pack, ctx.engine if may_record else None, ctx.settings)
     elif section is Section.OBJECTIVES:
         for line in L.objectives_by_status(pack):
             st.markdown(line)
@@ -64,16 +67,16 @@ rw.decisions_editor()
 pack.notes, pack.decisions = rw.current_notes(), rw.current_decisions()
 
 c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
-viewer = ctx.role is Role.VIEWER  # leadership reads and downloads; QA and admins record
-if viewer:
+if not may_record:
     c1.caption("Saving a review needs the QA or admin role.")
 elif c1.button("Save review", key="rv_save", type="primary", icon=":material/save:"):
     review_id = save_review(ctx.engine, ctx.settings, pack)
     st.success(f"Saved review {review_id} of {pack.period.label}; the next review will show it.")
 for col, fmt in zip((c2, c3, c4), Format, strict=True):
+    options = {"warm": warm} if fmt is Format.PDF else {}
     col.download_button(
         fmt.value.upper(),
-        data=lambda fmt=fmt: export(pack, fmt),
+        data=lambda fmt=fmt, options=options: export(pack, fmt, **options),
         file_name=f"management-review-{pack.period.code}.{fmt.value}",
         mime=MIME[fmt],
         key=f"rv_dl_{fmt.value}",

@@ -249,3 +249,24 @@ def test_a_period_without_data_exports_every_format(demo):
     assert titles[1] == "Quality objectives: 0 of 7 met, 0 nearly met, 0 missed"
     assert "Management review Q2 2016" in pdf_text(export(pack, "pdf", charts=ChartMode.NATIVE))
     assert openpyxl.load_workbook(io.BytesIO(export(pack, "xlsx")))["objectives"].max_row == 13
+
+
+def test_a_decision_status_change_is_stored_and_audited_once(demo):
+    from kpi.review import DecisionStatus, ReviewError, set_decision_status
+
+    engine, settings = demo
+    q2 = prepare(engine, make_request("2026-Q2", "previous", AS_OF))
+    review_id = save_review(engine, settings, q2, {}, [Decision("Scrap task force", "J. Weber")])
+    lines = len(store.list_audit(engine))
+    changed = set_decision_status(engine, settings, review_id, 1, DecisionStatus.IN_PROGRESS)
+    assert changed.status == "in_progress" and changed.item_no == 1
+    assert len(store.list_audit(engine)) == lines + 1
+    set_decision_status(engine, settings, review_id, 1, "in_progress")  # already so: no line
+    assert len(store.list_audit(engine)) == lines + 1
+    with pytest.raises(ReviewError, match="bad status 'closed'"):
+        set_decision_status(engine, settings, review_id, 1, "closed")
+    with pytest.raises(ReviewError, match="has no decision or action 2"):
+        set_decision_status(engine, settings, review_id, 2, DecisionStatus.DONE)
+    q3 = prepare(engine, make_request(PERIOD, "previous", AS_OF))
+    assert [(d.status, d.item_no) for d in q3.previous_review["decisions"]] == [("in_progress", 1)]
+    assert len(store.list_audit(engine)) == lines + 1

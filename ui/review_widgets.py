@@ -1,7 +1,8 @@
 """Streamlit pieces of the management review page: objective blocks, notes and decisions.
 
 Notes and decisions live in ``st.session_state`` (keyed by period) so typing survives
-reruns; they are loaded once from the saved review of the same period, if any.
+reruns; they are loaded once from the saved review of the same period, if any. The warm
+chart renderer for the PDF lives here too: caching is the UI layer's business.
 """
 
 from __future__ import annotations
@@ -9,15 +10,37 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import sqlalchemy as sa
 import streamlit as st
 
+from kpi.auth import Action
+from kpi.review import ReviewError, plots, set_decision_status
 from kpi.review import layout as L
-from kpi.review import plots
-from kpi.review.model import Decision, ItemKind, Pack, Section
+from kpi.review.images import WarmRenderer, WarmState
+from kpi.review.model import Decision, DecisionStatus, ItemKind, Pack, Section
+from kpi.settings import Settings
+from ui import session
 from ui.widgets import BADGE, MISSED_BADGE
 
 DECISIONS = "rv_decisions"
 LOADED = "rv_loaded_for"
+ITEM_KEY, STATUS_KEY = "rv_prev_item", "rv_prev_status"
+STATUS_DONE, STATUS_FAILED = "rv_prev_done", "rv_prev_failed"
+
+
+@st.cache_resource(show_spinner=False, on_release=lambda renderer: renderer.stop())
+def _warm_renderer() -> WarmRenderer:
+    return WarmRenderer().start()
+
+
+def chart_renderer() -> WarmRenderer:
+    """One Chromium per server process, started in the background when the review page
+    first loads, so a PDF download does not pay its start-up (seconds)."""
+    renderer = _warm_renderer()
+    if renderer.state is WarmState.STOPPED:  # broke during a render: start a fresh one
+        _warm_renderer.clear()
+        renderer = _warm_renderer()
+    return renderer
 
 
 def note_key(section: Section) -> str:
@@ -71,12 +94,50 @@ def objectives_block(pack: Pack, kpis: tuple[str, ...]) -> None:
                                config={"displaylogo": False})  # fmt: skip
 
 
-def previous_decisions(pack: Pack) -> None:
+def previous_decisions(
+    pack: Pack, engine: sa.Engine | None = None, settings: Settings | None = None
+) -> None:
+    """Last review's decisions; with an engine (roles that record reviews) a control to
+    update their status."""
     st.caption(L.previous_caption(pack))
     items = L.previous_decisions(pack)
     if items:
         rows = pd.DataFrame(L.decision_rows(items), columns=L.DECISION_HEADER)
         st.dataframe(rows, hide_index=True, width="stretch", key="rv_previous")
+    if items and engine is not None and settings is not None:
+        _status_control(pack.previous_review["review_id"], items, engine, settings)
+
+
+def _status_control(
+    review_id: int, items: list[Decision], engine: sa.Engine, settings: Settings
+) -> None:
+    # no status in the label: the table above shows it, and a changed label goes stale
+    labels = {d.item_no: f"{d.item_no}. {d.text}" for d in items}
+    c1, c2, c3 = st.columns([5, 2, 2], vertical_alignment="bottom")
+    c1.selectbox("Decision or action of the last review", list(labels), format_func=labels.get,
+                 key=ITEM_KEY)  # fmt: skip
+    statuses = [s.value for s in DecisionStatus]
+    c2.selectbox("New status", statuses, index=statuses.index(DecisionStatus.DONE), key=STATUS_KEY)
+    c3.button("Update status", key="rv_prev_update", icon=":material/task_alt:",
+              on_click=_update_status, args=(engine, settings, review_id))  # fmt: skip
+    if message := st.session_state.pop(STATUS_DONE, None):
+        st.success(message)
+    if message := st.session_state.pop(STATUS_FAILED, None):
+        st.error(message)
+
+
+def _update_status(engine: sa.Engine, settings: Settings, review_id: int) -> None:
+    """Runs before the rerun draws the table, so the table shows the new status."""
+    if not session.may(Action.RECORD_REVIEWS):  # checked again on the server at the click
+        st.session_state[STATUS_FAILED] = "Your role does not allow this."
+        return
+    item, status = st.session_state.get(ITEM_KEY), st.session_state.get(STATUS_KEY)
+    try:
+        d = set_decision_status(engine, settings, review_id, item, status)
+    except ReviewError as exc:
+        st.session_state[STATUS_FAILED] = str(exc)
+        return
+    st.session_state[STATUS_DONE] = f"Item {item} of review {review_id} ({d.text}) is now {status}."
 
 
 def nonconformities(pack: Pack) -> None:

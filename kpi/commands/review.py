@@ -9,10 +9,11 @@ from pathlib import Path
 from kpi import store
 from kpi.cli import UsageError, add_db_option, current_summaries
 from kpi.grains import parse_date
-from kpi.review import Format, export, make_request, prepare
+from kpi.review import Format, Pack, ReviewRequest, export, make_request, prepare
+from kpi.review.images import WarmRenderer
 from kpi.review.pdf_export import ChartMode
 from kpi.review.periods import PERIOD_HELP
-from kpi.settings import load_settings
+from kpi.settings import Settings, load_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,6 +43,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _start_charts(args: argparse.Namespace) -> WarmRenderer | None:
+    """For a PDF with images, start Chromium now: its start-up overlaps the queries."""
+    if args.format != Format.PDF or ChartMode(args.pdf_charts) is not ChartMode.AUTO:
+        return None
+    return WarmRenderer().start()
+
+
+def _prepare(settings: Settings, request: ReviewRequest) -> Pack:
+    engine = store.create_engine(settings)
+    try:
+        current_summaries(engine)
+        return prepare(engine, request, settings.near_band)
+    finally:
+        engine.dispose()
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         as_of = parse_date(args.as_of) if args.as_of else None
@@ -49,14 +66,15 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     settings = load_settings(args.db)
-    engine = store.create_engine(settings)
+    warm = _start_charts(args)
     try:
-        current_summaries(engine)
-        pack = prepare(engine, request, settings.near_band)
+        pack = _prepare(settings, request)
+        pdf = args.format == Format.PDF
+        options = {"charts": ChartMode(args.pdf_charts), "warm": warm} if pdf else {}
+        data = export(pack, args.format, **options)
     finally:
-        engine.dispose()
-    options = {"charts": ChartMode(args.pdf_charts)} if args.format == Format.PDF else {}
-    data = export(pack, args.format, **options)
+        if warm:
+            warm.stop()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

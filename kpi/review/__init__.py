@@ -11,14 +11,23 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from kpi.review.figures import build_pack
-from kpi.review.model import Decision, ItemKind, Pack, ReviewRequest, Section
+from kpi.review.model import Decision, DecisionStatus, ItemKind, Pack, ReviewRequest, Section
 from kpi.review.periods import Compare, Period, comparison_period, parse_compare, parse_period
-from kpi.review.records import previous_review, save_review, saved_review
+from kpi.review.records import (
+    ReviewError,
+    list_reviews,
+    previous_review,
+    review_by_id,
+    save_review,
+    saved_review,
+    set_decision_status,
+)
 
 __all__ = [
-    "Compare", "Decision", "Format", "ItemKind", "Pack", "Period", "ReviewRequest", "Section",
-    "build_pack", "comparison_period", "export", "make_request", "parse_compare",
-    "parse_period", "prepare", "previous_review", "save_review", "saved_review",
+    "Compare", "Decision", "DecisionStatus", "Format", "ItemKind", "Pack", "Period",
+    "ReviewError", "ReviewRequest", "Section", "build_pack", "comparison_period", "export",
+    "list_reviews", "make_request", "parse_compare", "parse_period", "prepare",
+    "previous_review", "review_by_id", "save_review", "saved_review", "set_decision_status",
 ]  # fmt: skip
 
 

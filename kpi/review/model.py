@@ -88,15 +88,33 @@ class ItemKind(StrEnum):
     ACTION = "action"
 
 
+class DecisionStatus(StrEnum):
+    """Where a saved review's decision or action stands (§9.3.2 a asks for its status).
+
+    Any status may follow any other: a wrong "done" must be correctable, and the audit
+    log keeps every change.
+    """
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
 @dataclass(frozen=True)
 class Decision:
-    """A decision or action of a review, with its owner (and due date for actions)."""
+    """A decision or action of a review, with its owner (and due date for actions).
+
+    ``status`` is a DecisionStatus for review items; corrective actions shown as rows
+    carry their own statuses (e.g. "overdue"). ``item_no`` is set once saved.
+    """
 
     text: str
     owner: str = ""
     kind: ItemKind = ItemKind.DECISION
     due_date: dt.date | None = None
-    status: str = "open"
+    status: str = DecisionStatus.OPEN.value
+    item_no: int | None = None
 
     def to_dict(self) -> dict:
         out = asdict(self)

@@ -1,8 +1,8 @@
 """The review pack as a PDF report (fpdf2): the same content as the deck, in §9.3.2 order.
 
 Every page carries the review period, the as-of date, the filters used and "page n of m".
-Charts are plotly images rendered through kaleido; without Chromium they are drawn
-natively and a note on the first page says so.
+Charts are plotly images rendered through kaleido (a warm renderer when the caller has
+one); without Chromium they are drawn natively and a note on the first page says so.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fpdf import FPDF
 
 from kpi.review import layout as L
 from kpi.review import pdf_draw as D
-from kpi.review.images import Rendered, render
+from kpi.review.images import Rendered, WarmRenderer, render
 from kpi.review.model import GROUP_KPIS, NOTES_ONLY, KpiGroup, Pack, Section, section_heading
 from kpi.review.plots import pack_figures
 
@@ -171,10 +171,15 @@ def _decisions(pdf: _Report, pack: Pack) -> None:
         _para(pdf, "None recorded.")
 
 
-def build_pdf(pack: Pack, charts: ChartMode = ChartMode.AUTO) -> bytes:
-    """The report as bytes; charts as images when possible, never an exception for them."""
+def build_pdf(
+    pack: Pack, charts: ChartMode = ChartMode.AUTO, warm: WarmRenderer | None = None
+) -> bytes:
+    """The report as bytes; charts as images when possible, never an exception for them.
+
+    ``warm``: a running renderer to use instead of starting a browser for this report.
+    """
     if charts is ChartMode.AUTO:
-        rendered = render(pack_figures(pack))
+        rendered = render(pack_figures(pack), warm=warm)
     else:
         rendered = Rendered(problem="native charts were requested")
     note = FALLBACK_NOTE.format(why=rendered.problem) if rendered.problem else None

@@ -14,13 +14,18 @@ import math
 import sqlalchemy as sa
 
 from kpi.metrics import connected
-from kpi.review.model import Decision, ItemKind, Pack
+from kpi.review.model import Decision, DecisionStatus, ItemKind, Pack
 from kpi.review.periods import Period, parse_period
 from kpi.settings import Settings
 from kpi.store import next_id, now, record_audit
 from kpi.tables import review_decisions, review_records
 
 AUDIT_ACTION = "review.save"
+AUDIT_STATUS = "review.decision_status"
+
+
+class ReviewError(ValueError):
+    """A saved review or decision that does not exist, or a bad status; message for users."""
 
 
 def _clean(value: object) -> object:
@@ -84,7 +89,7 @@ def _decisions(conn: sa.Connection, review_id: int) -> list[Decision]:
         .order_by(review_decisions.c.item_no)
     )
     return [
-        Decision(r.text, r.owner, ItemKind(r.kind), r.due_date, r.status)
+        Decision(r.text, r.owner, ItemKind(r.kind), r.due_date, r.status, r.item_no)
         for r in conn.execute(query)
     ]
 
@@ -136,6 +141,45 @@ def saved_review(bind, period: Period, plant: str | None = None) -> dict | None:
 
 
 def list_reviews(bind) -> list[dict]:
+    """Every saved review with its decisions, newest first."""
     query = sa.select(review_records).order_by(review_records.c.review_id.desc())
     with connected(bind) as conn:
         return [_as_dict(conn, row) for row in conn.execute(query).all()]
+
+
+def review_by_id(bind, review_id: int) -> dict:
+    """One saved review; ReviewError when there is none with that id."""
+    query = sa.select(review_records).where(review_records.c.review_id == review_id)
+    with connected(bind) as conn:
+        row = conn.execute(query).first()
+        if row is None:
+            raise ReviewError(f"no saved review {review_id}")
+        return _as_dict(conn, row)
+
+
+def set_decision_status(
+    engine: sa.Engine,
+    settings: Settings,
+    review_id: int,
+    item_no: int,
+    status: DecisionStatus | str,
+) -> Decision:
+    """Move one decision/action of a saved review to ``status``: one transaction with an
+    audit-log line (old -> new). Setting the status it already has changes nothing."""
+    try:
+        new = DecisionStatus(status)
+    except ValueError:
+        allowed = ", ".join(s.value for s in DecisionStatus)
+        raise ReviewError(f"bad status {status!r}; use one of {allowed}") from None
+    where = sa.and_(review_decisions.c.review_id == review_id,
+                    review_decisions.c.item_no == item_no)  # fmt: skip
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(review_decisions).where(where)).first()
+        if row is None:
+            raise ReviewError(f"saved review {review_id} has no decision or action {item_no}")
+        if row.status != new.value:
+            conn.execute(review_decisions.update().where(where).values(status=new.value))
+            subject = f"review {review_id} item {item_no}"
+            record_audit(conn, settings.user, AUDIT_STATUS, subject,
+                         f"{row.text}: {row.status} -> {new.value}")  # fmt: skip
+    return Decision(row.text, row.owner, ItemKind(row.kind), row.due_date, new.value, item_no)
