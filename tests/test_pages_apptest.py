@@ -125,6 +125,25 @@ def test_uploading_a_valid_file_changes_the_kpis(demo_db: str):
     assert at.date_input(key="flt_to").value.isoformat() == "2026-11-03"  # follows the new data
 
 
+def test_a_cli_load_is_summarised_when_the_app_next_opens(demo_db: str):
+    """A load made outside the app (the CLI defers the rebuild) shows at the next page
+    run: the summaries are rebuilt under a status, and the tiles include the new rows."""
+    from kpi.ingest import ingest_file
+
+    engine = _engine(demo_db)
+    result = ingest_file(engine, load_settings(demo_db, user="cli"), SAMPLES / "production.csv")
+    assert result.ok, result.summary()
+    with engine.connect() as conn:
+        assert "production" in stale_kinds(conn)
+    engine.dispose()
+    at = open_page(PageId.OVERVIEW)
+    assert [s.label for s in at.get("status")] == ["KPI summaries are up to date"]
+    with _engine(demo_db).connect() as conn:
+        assert stale_kinds(conn) == frozenset()
+    again = at.run()  # nothing pending: no status the second time
+    assert again.get("status") == []
+
+
 def test_a_broken_file_shows_every_problem_and_loads_nothing(demo_db: str):
     engine = _engine(demo_db)
     counts = store.current_row_counts(engine)

@@ -36,7 +36,6 @@ def engine_for(db_url: str) -> sa.Engine:
     engine = store.create_engine(conf, sandbox=_sandbox_folders(conf))
     if os.environ.get(NO_DEMO_ENV, "") not in ("1", "true", "yes"):
         seed_if_empty(engine, conf)
-    summary.ensure_current(engine)  # loads made by the CLI since the app last ran
     return engine
 
 
@@ -50,3 +49,17 @@ def _sandbox_folders(conf: Settings) -> list[Path] | None:
 
 def engine() -> sa.Engine:
     return engine_for(settings().db_url)
+
+
+def keep_summaries_current(bind: sa.Engine) -> None:
+    """Rebuild the KPI summaries that loads made outside this app left pending (a CLI
+    bulk load, say), with visible progress; two small reads when nothing is pending.
+
+    Until then every query reads the raw rows, so nothing shown is ever stale.
+    """
+    with bind.connect() as conn:
+        if not summary.stale_kinds(conn):
+            return
+    with st.status("Updating KPI summaries after new loads…") as status:
+        summary.ensure_current(bind, lambda text: status.update(label=text.capitalize() + "…"))
+        status.update(label="KPI summaries are up to date", state="complete")

@@ -47,6 +47,7 @@ def frame(page: PageId) -> Context:
         initial_sidebar_state="expanded",
     )
     engine = bootstrap.engine()
+    bootstrap.keep_summaries_current(engine)
     user = session.current_user(engine)
     if user is None:
         session.login_form(engine)
