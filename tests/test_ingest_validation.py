@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from kpi import store
 from kpi.ingest import Outcome, ingest_bytes
@@ -175,3 +178,42 @@ def test_unknown_columns_are_a_warning(engine, settings) -> None:
     assert result.outcome is Outcome.LOADED
     assert result.warnings == ["ignored unknown column(s): operator, comment"]
     assert "operator, comment" in result.summary()
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    text=st.one_of(
+        st.none(),
+        st.text(max_size=6),
+        st.sampled_from(
+            [
+                "=SUM(A1)",
+                "+1",
+                "-1",
+                "+A",
+                "-x",
+                "- 5",
+                "-.5",
+                "@x",
+                "\tx",
+                "\rx",
+                "+",
+                "-",
+                "=",
+                "é=x",
+            ]
+        ),
+    )
+)
+def test_formula_prefilter_gives_the_plain_regex_answer(text):
+    """The byte-range prefilter only skips the regex where it could not match."""
+    import duckdb
+
+    from kpi.ingest.validate import _FORMULA, formula_like
+
+    con = duckdb.connect()
+    fast = con.execute(f"SELECT coalesce({formula_like('$x')}, false)", {"x": text}).fetchone()[0]
+    plain = con.execute(
+        f"SELECT coalesce(regexp_matches($x, '{_FORMULA}'), false)", {"x": text}
+    ).fetchone()[0]
+    assert fast == plain, repr(text)

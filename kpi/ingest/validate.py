@@ -88,21 +88,16 @@ def _column_rules(column: Column) -> list[Rule]:
     unparsed = f"{r} IS NOT NULL AND {p} IS NULL"
     if column.type is ColType.DATE:
         ambiguous = f"regexp_full_match({r}, '{_DAY_MONTH}')"
+        iso = f"regexp_full_match({r}, '{_ISO_DATE}')"
         rules.append(
             Rule(
                 column.name,
-                f"{unparsed} AND NOT regexp_full_match({r}, '{_ISO_DATE}') AND NOT {ambiguous}",
+                lazy(unparsed, f"NOT {iso} AND NOT {ambiguous}"),
                 "is not a date in YYYY-MM-DD form (e.g. 2026-03-31)",
             )
         )
-        rules.append(Rule(column.name, f"{unparsed} AND {ambiguous}", _AMBIGUOUS))
-        rules.append(
-            Rule(
-                column.name,
-                f"{unparsed} AND regexp_full_match({r}, '{_ISO_DATE}')",
-                "is not a real calendar date",
-            )
-        )
+        rules.append(Rule(column.name, lazy(unparsed, ambiguous), _AMBIGUOUS))
+        rules.append(Rule(column.name, lazy(unparsed, iso), "is not a real calendar date"))
     elif column.type is ColType.TIMESTAMP:
         rules.append(Rule(column.name, unparsed, "is not a date and time like 2026-03-31 06:15"))
     elif column.type is ColType.BOOL:
@@ -123,10 +118,31 @@ def _column_rules(column: Column) -> list[Rule]:
     return rules
 
 
+def lazy(cheap: str, costly: str) -> str:
+    """``cheap AND costly``, with ``costly`` (a regex) evaluated only where ``cheap`` holds.
+
+    Why: every rule runs on every row of every load, and DuckDB evaluates an AND's later
+    terms on all rows of a vector; a CASE runs its THEN branch only where WHEN is true.
+    ``cheap`` must never be NULL (it is built from IS NULL tests or comparisons of text
+    that is not NULL), so the result is exactly that of the AND.
+    """
+    return f"CASE WHEN {cheap} THEN {costly} ELSE false END"
+
+
+# first bytes a formula-like cell can start with: tab, CR, +, -, =, @ (byte-wise ranges)
+_FORMULA_FIRST = ((9, 10), (13, 14), (43, 44), (45, 46), (61, 62), (64, 65))
+
+
+def formula_like(r: str) -> str:
+    """The formula rule, its regex run only on text whose first byte could start one."""
+    first = " OR ".join(f"({r} >= chr({a}) AND {r} < chr({b}))" for a, b in _FORMULA_FIRST)
+    return lazy(f"{r} IS NOT NULL AND ({first})", f"regexp_matches({r}, '{_FORMULA}')")
+
+
 def _text_rules(name: str, r: str) -> list[Rule]:
     """Names stay names: no spreadsheet formulas (they would run in exports), no essays."""
     return [
-        Rule(name, f"regexp_matches({r}, '{_FORMULA}')", _FORMULA_MESSAGE),
+        Rule(name, formula_like(r), _FORMULA_MESSAGE),
         Rule(name, f"length({r}) > {MAX_TEXT}", f"is longer than {MAX_TEXT} characters"),
     ]
 
