@@ -35,7 +35,7 @@ except ValueError as exc:
     st.error(str(exc))
     st.stop()
 may_record = session.may(Action.RECORD_REVIEWS)  # leadership reads; QA and admins record
-warm = rw.chart_renderer()  # starts Chromium in the background; the PDF download uses it
+pdf_options = rw.pdf_options()  # starts Chromium in the background for the PDF download
 pack: Pack = prepare(ctx.engine, request, ctx.settings.near_band)
 rw.load_state(pack)
 
@@ -73,7 +73,7 @@ elif c1.button("Save review", key="rv_save", type="primary", icon=":material/sav
     review_id = save_review(ctx.engine, ctx.settings, pack)
     st.success(f"Saved review {review_id} of {pack.period.label}; the next review will show it.")
 for col, fmt in zip((c2, c3, c4), Format, strict=True):
-    options = {"warm": warm} if fmt is Format.PDF else {}
+    options = pdf_options if fmt is Format.PDF else {}
     col.download_button(
         fmt.value.upper(),
         data=lambda fmt=fmt, options=options: export(pack, fmt, **options),

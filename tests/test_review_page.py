@@ -178,3 +178,22 @@ def test_a_viewer_sees_last_reviews_decisions_but_cannot_change_them(demo_db: st
     keys = {w.key for w in at.selectbox} | {b.key for b in at.button}
     assert rw.ITEM_KEY not in keys and "rv_prev_update" not in keys and "rv_save" not in keys
     assert any("needs the QA or admin role" in c.value for c in at.caption)
+
+
+def test_a_server_set_to_native_pdf_charts_never_starts_a_browser(demo_db, monkeypatch):
+    """KPI_PDF_CHARTS=native: the page draws, and nothing constructs a chart renderer."""
+    from kpi.review.pdf_export import ChartMode
+
+    class NoBrowser:
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("a Chromium renderer was started")
+
+    st.cache_resource.clear()
+    monkeypatch.setenv(rw.PDF_CHARTS_ENV, "native")
+    monkeypatch.setattr(rw, "WarmRenderer", NoBrowser)
+    at = _review(open_page(PageId.REVIEW), "2026-Q3")
+    assert not at.exception, [e.value for e in at.exception]
+    assert rw.pdf_options() == {"charts": ChartMode.NATIVE}
+    monkeypatch.delenv(rw.PDF_CHARTS_ENV)
+    with pytest.raises(AssertionError, match="renderer was started"):
+        rw.pdf_options()  # the default would start one

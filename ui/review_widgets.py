@@ -8,6 +8,8 @@ chart renderer for the PDF lives here too: caching is the UI layer's business.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -18,6 +20,7 @@ from kpi.review import ReviewError, plots, set_decision_status
 from kpi.review import layout as L
 from kpi.review.images import WarmRenderer, WarmState
 from kpi.review.model import Decision, DecisionStatus, ItemKind, Pack, Section
+from kpi.review.pdf_export import ChartMode
 from kpi.settings import Settings
 from ui import session
 from ui.widgets import BADGE, MISSED_BADGE
@@ -26,11 +29,21 @@ DECISIONS = "rv_decisions"
 LOADED = "rv_loaded_for"
 ITEM_KEY, STATUS_KEY = "rv_prev_item", "rv_prev_status"
 STATUS_DONE, STATUS_FAILED = "rv_prev_done", "rv_prev_failed"
+# "native": this server never starts Chromium; PDF charts are drawn by fpdf2 (with a note)
+PDF_CHARTS_ENV = "KPI_PDF_CHARTS"
 
 
 @st.cache_resource(show_spinner=False, on_release=lambda renderer: renderer.stop())
 def _warm_renderer() -> WarmRenderer:
     return WarmRenderer().start()
+
+
+def pdf_options() -> dict[str, Any]:
+    """How this server builds the PDF's charts: a warm Chromium (the default), or native
+    drawings when ``KPI_PDF_CHARTS=native`` (a server that must not run a browser)."""
+    if os.environ.get(PDF_CHARTS_ENV, "").strip().lower() == ChartMode.NATIVE.value:
+        return {"charts": ChartMode.NATIVE}
+    return {"warm": chart_renderer()}
 
 
 def chart_renderer() -> WarmRenderer:
