@@ -52,11 +52,25 @@ def assert_ledger_matches_rows(db_url: str) -> int:
     return len(ledger)
 
 
+def _uninterrupted_load_seconds(tmp_path: Path, big_file: Path) -> float:
+    db_url = f"duckdb:///{tmp_path / 'timed.duckdb'}"
+    store.create_engine(load_settings(db_url)).dispose()
+    started = time.perf_counter()
+    assert _start_ingest(db_url, big_file).wait(timeout=300) == 0
+    return time.perf_counter() - started
+
+
 def test_kill_minus_nine_at_20_random_points_never_leaves_a_partial_batch(
     tmp_path: Path, big_file: Path
 ) -> None:
-    """Twenty kills at seeded random moments of a large load, each on a fresh database."""
-    moments = random.Random(20261125).sample([x / 20 for x in range(6, 44)], 20)
+    """Twenty kills at seeded random moments of a large load, each on a fresh database.
+
+    The moments are fractions of one uninterrupted load timed first, so they stay inside
+    the load however fast this machine (or the loader) is.
+    """
+    duration = _uninterrupted_load_seconds(tmp_path, big_file)
+    fractions = random.Random(20261125).sample([x / 40 for x in range(2, 38)], 20)
+    moments = [duration * f for f in fractions]
     killed_mid_load = 0
     for attempt, moment in enumerate(moments):
         db_url = f"duckdb:///{tmp_path / f'kpi-{attempt}.duckdb'}"
