@@ -252,30 +252,44 @@ def period_end(grain: Grain, start: dt.date) -> dt.date:
     return dt.date(start.year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class NumberStyle:
+    """How one unit's numbers are written: scale, decimals, thousands separators, suffix."""
+
+    scale: float = 1.0
+    decimals: int = 0
+    thousands: bool = True
+    suffix: str = ""
+
+    def write(self, value: float, sign: bool = False) -> str:
+        spec = f"{'+' if sign else ''}{',' if self.thousands else ''}.{self.decimals}f"
+        return f"{value * self.scale:{spec}}{self.suffix}"
+
+
+# values as tiles and tables show them (ratios as percentages)
+VALUE_STYLES = {
+    Unit.RATIO: NumberStyle(100, 1, False, " %"),
+    Unit.MINUTES: NumberStyle(suffix=" min"),
+    Unit.DAYS: NumberStyle(decimals=1, thousands=False, suffix=" d"),
+    Unit.PER_UNIT: NumberStyle(decimals=4, thousands=False, suffix=" /unit"),
+}
+# signed changes against the previous period (ratios in percentage points)
+DELTA_STYLES = {
+    Unit.RATIO: NumberStyle(100, 1, False, " pp"),
+    Unit.MINUTES: NumberStyle(suffix=" min"),
+    Unit.PER_UNIT: NumberStyle(decimals=4, thousands=False, suffix=" /unit"),
+}
+
+
 def format_value(value: float | None, unit: Unit) -> str:
     """A KPI value as people read it: ratios as percentages, minutes and counts rounded."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    if unit is Unit.RATIO:
-        return f"{value * 100:.1f} %"
-    if unit is Unit.MINUTES:
-        return f"{value:,.0f} min"
-    if unit is Unit.DAYS:
-        return f"{value:.1f} d"
-    if unit is Unit.PER_UNIT:
-        return f"{value:.4f} /unit"
-    return f"{value:,.0f}"
+    return VALUE_STYLES.get(unit, NumberStyle()).write(value)
 
 
 def format_delta(value: float, previous: float, unit: Unit) -> str | None:
     """Change against the previous period (percentage points for ratios); None if unknown."""
     if any(isinstance(v, float) and math.isnan(v) for v in (value, previous)):
         return None
-    diff = value - previous
-    if unit is Unit.RATIO:
-        return f"{diff * 100:+.1f} pp"
-    if unit is Unit.MINUTES:
-        return f"{diff:+,.0f} min"
-    if unit is Unit.PER_UNIT:
-        return f"{diff:+.4f} /unit"
-    return f"{diff:+,.1f}"
+    return DELTA_STYLES.get(unit, NumberStyle(decimals=1)).write(value - previous, sign=True)

@@ -12,7 +12,7 @@ import math
 
 from kpi.catalogue import Direction, Unit
 from kpi.targets import Status
-from kpi.views import format_value
+from kpi.views import DELTA_STYLES, NumberStyle, format_value
 
 NO_VALUE = "—"
 
@@ -26,18 +26,17 @@ def fmt(value: float | None, unit: Unit) -> str:
     return NO_VALUE if is_missing(value) else format_value(float(value), unit)
 
 
+# unsigned differences in a spoken sentence ("down 0.4 pp", "up 2.0 days")
+_DIFF_STYLES = {
+    **DELTA_STYLES,
+    Unit.DAYS: NumberStyle(decimals=1, thousands=False, suffix=" days"),
+    Unit.PER_UNIT: NumberStyle(decimals=4, thousands=False, suffix=" per unit"),
+}
+
+
 def fmt_diff(diff: float, unit: Unit) -> str:
     """An unsigned difference: percentage points for ratios, else the KPI's own unit."""
-    size = abs(diff)
-    if unit is Unit.RATIO:
-        return f"{size * 100:.1f} pp"
-    if unit is Unit.MINUTES:
-        return f"{size:,.0f} min"
-    if unit is Unit.DAYS:
-        return f"{size:.1f} days"
-    if unit is Unit.PER_UNIT:
-        return f"{size:.4f} per unit"
-    return f"{size:,.0f}"
+    return _DIFF_STYLES.get(unit, NumberStyle()).write(abs(diff))
 
 
 def fmt_relative(value: float, base: float) -> str | None:
