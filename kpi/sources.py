@@ -16,10 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kpi.catalogue import Dim, Source
+from kpi.schema import Kind
 
 CURRENT = "replaced_by IS NULL"
-# a dated summary (line-day or OEE-day) is stale while a load of any of these is pending
-DATED = frozenset({"production", "downtime", "defects"})
+# the kinds the dated summaries (line-day, OEE-day) are built from; while a load of any
+# of them is pending, those summaries are stale
+SUMMARY_KINDS = (Kind.PRODUCTION, Kind.DOWNTIME, Kind.DEFECTS)
+DATED = frozenset(k.value for k in SUMMARY_KINDS)
 _KEY = ("date", "shift", "plant", "line")
 
 

@@ -28,6 +28,7 @@ from kpi.sources import (
     CURRENT,
     DELIVERY_COLUMNS,
     PRODUCTION_MEASURES,
+    SUMMARY_KINDS,
     delivery_flags,
     oee_fact_sql,
 )
@@ -40,7 +41,6 @@ from kpi.tables import (
     summary_state,
 )
 
-SUMMARY_KINDS = (Kind.PRODUCTION, Kind.DOWNTIME, Kind.DEFECTS)
 DELIVERY_KINDS = (Kind.DELIVERIES, Kind.RECEIPTS)
 _OEE_COLS = ("date", "shift", "plant", "line", "machine", "product", *PRODUCTION_MEASURES)
 _LINE = ("date", "plant", "line")

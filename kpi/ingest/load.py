@@ -27,8 +27,6 @@ from kpi.schema import Kind, KindSpec, Replace, detect_kind
 from kpi.settings import Settings
 from kpi.tables import FACT_TABLES, batches
 
-WRITE_LOCK = store.WRITE_LOCK  # re-exported: loads, undos and summary rebuilds share it
-
 
 @dataclass(frozen=True)
 class _FileInfo:
@@ -148,7 +146,7 @@ def _store(
     progress: Progress | None = None,
 ) -> IngestResult | None:
     """Load in one transaction; None when the file must go to the detailed checker."""
-    with WRITE_LOCK, engine.connect() as conn:
+    with store.WRITE_LOCK, engine.connect() as conn:
         transaction = conn.begin()
         try:
             result = _load_batch(conn, settings, source, spec, info, defaults, progress)
