@@ -178,9 +178,7 @@ def _undo(ctx: Context, batch_id: int) -> None:
     except UndoRefused as refused:
         st.session_state[UNDO_MESSAGE] = (False, str(refused))
     else:
-        with st.spinner("Updating KPI summaries…"):
-            summary.ensure_current(ctx.engine)
-        st.session_state[UNDO_MESSAGE] = (True, outcome)
+        st.session_state[UNDO_MESSAGE] = (True, outcome)  # the rerun's frame rebuilds summaries
         data.clear()
         filters.follow_new_data()
     st.rerun()
