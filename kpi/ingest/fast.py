@@ -1,9 +1,19 @@
 """The fast path: stream a file straight into the store inside the write transaction.
 
 Most files are valid. For them, one streaming ``INSERT ... SELECT`` from ``read_csv``
-parses every column with exactly the expressions and rules of the detailed checker,
-and a guard raises on the first row that breaks any rule. Memory stays bounded and
-the file is read once. Any doubt (a bad row, a ragged line, a repeated key) aborts the
+parses every column and a guard raises on the first row that breaks any rule. Memory
+stays bounded and the file is read once. It is tried in two ways:
+
+- **native** (first): DuckDB's typed reader parses dates and numbers itself, so a cell
+  that does not parse stops the read; free text is stored as given and its shape
+  (surrounding blanks, formulas, length) is checked once per distinct value. Whatever
+  this path refuses for its own reasons goes to the text path (``NotPlain``).
+- **text**: every cell is read as text, trimmed and parsed with exactly the expressions
+  and rules of the detailed checker.
+
+A property test (tests/test_ingest_native.py) checks that the native path stores the
+same rows as the text path whenever it accepts a file, and calls a file bad only when
+the text path does too. Any doubt (a bad row, a ragged line, a repeated key) aborts the
 transaction, and the caller runs the detailed checker to name every problem.
 """
 
@@ -13,20 +23,34 @@ import contextlib
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 
 from kpi import store
 from kpi.ingest import read, typed, validate
+from kpi.ingest.validate import RuleRole
 from kpi.schema import Kind, KindSpec
 
 Progress = Callable[[str, float], None]
 _LOAD_START, _LOAD_END = 0.2, 0.8
+_RULE_BROKEN = "row breaks a rule"
+
+
+class Parse(StrEnum):
+    """How the fast path parses cells (see the module docstring)."""
+
+    NATIVE = "native"
+    TEXT = "text"
 
 
 class NeedsDetailedCheck(Exception):
     """The fast path found something wrong; the detailed checker will say what."""
+
+
+class NotPlain(Exception):
+    """The native path cannot take this file as it is; the text path may."""
 
 
 def stream_into_store(
@@ -36,17 +60,52 @@ def stream_into_store(
     defaults: dict[str, str],
     batch_id: int,
     progress: Progress | None = None,
+    parse: Parse = Parse.TEXT,
 ) -> int:
     """Insert every row of ``source`` as ``batch_id``; raise NeedsDetailedCheck on doubt."""
     present = validate.column_map(spec, source.headers)
-    parts = typed.parse_parts(spec, present, defaults)
-    rules = [f"coalesce({rule.bad_when}, false)" for rule in validate.build_rules(spec, present)]
+    rejects = None if parse is Parse.NATIVE else "rejects_" + uuid.uuid4().hex[:12]
+    sql, params = _insert_sql(source, spec, present, defaults, batch_id, parse, rejects)
+    try:
+        with _watch(store.raw_duckdb(conn), progress):
+            inserted = conn.exec_driver_sql(sql, tuple(params)).rowcount
+        ragged = rejects and conn.exec_driver_sql(f"SELECT count(*) FROM {rejects}_errors").scalar()
+    except sa.exc.DBAPIError as exc:
+        message = str(exc.orig)
+        if parse is Parse.NATIVE and _RULE_BROKEN not in message:
+            raise NotPlain(message[:200]) from None
+        raise NeedsDetailedCheck(message[:200]) from None
+    if parse is Parse.NATIVE and _free_text_needs_checker(conn, spec, present, batch_id):
+        raise NotPlain("free text with surrounding blanks, a formula or too long")
+    if ragged or not inserted or _has_repeated_keys(conn, spec, batch_id):
+        raise NeedsDetailedCheck("ragged rows, no rows or repeated keys")
+    return int(inserted)
+
+
+def _insert_sql(
+    source: read.TextFile,
+    spec: KindSpec,
+    present: dict[str, str],
+    defaults: dict[str, str],
+    batch_id: int,
+    parse: Parse,
+    rejects: str | None,
+) -> tuple[str, list]:
+    """The streaming INSERT for ``parse``, with a guard that raises on any broken rule."""
+    rules = validate.build_rules(spec, present)
+    if parse is Parse.NATIVE:
+        native = {c.name for c in spec.columns if typed.is_native(c)}
+        rules = [r for r in rules if not _reader_covers(r, native)]
+        parts = typed.native_parts(spec, present, defaults)
+        call, params = read.read_csv_call(source, None, typed.native_types(spec, present))
+    else:
+        parts = typed.parse_parts(spec, present, defaults)
+        call, params = read.read_csv_call(source, rejects)
+    checks = [f"coalesce({rule.bad_when}, false)" for rule in rules]
     if spec.kind is Kind.PRODUCTION:
-        rules.append(f"coalesce({typed.OVER_PRODUCED}, false)")
-    any_bad = " OR ".join(rules) or "false"
-    guard = f"CASE WHEN {any_bad} THEN error('row breaks a rule') ELSE {int(batch_id)} END"
-    rejects = "rejects_" + uuid.uuid4().hex[:12]
-    call, params = read.read_csv_call(source, rejects)
+        checks.append(f"coalesce({typed.OVER_PRODUCED}, false)")
+    any_bad = " OR ".join(checks) or "false"
+    guard = f"CASE WHEN {any_bad} THEN error('{_RULE_BROKEN}') ELSE {int(batch_id)} END"
     names = [c.name for c in spec.columns]
     columns = ", ".join(f'"{n}"' for n in [*names, "batch_id"])
     sql = (
@@ -54,15 +113,32 @@ def stream_into_store(
         f"SELECT {', '.join(typed.final_casts(spec))}, {guard} AS batch_id "
         f"FROM (SELECT {', '.join(parts)} FROM {call})"
     )
-    try:
-        with _watch(store.raw_duckdb(conn), progress):
-            inserted = conn.exec_driver_sql(sql, tuple(params)).rowcount
-        ragged = conn.exec_driver_sql(f"SELECT count(*) FROM {rejects}_errors").scalar()
-    except sa.exc.DBAPIError as exc:
-        raise NeedsDetailedCheck(str(exc.orig)[:200]) from None
-    if ragged or not inserted or _has_repeated_keys(conn, spec, batch_id):
-        raise NeedsDetailedCheck("ragged rows, no rows or repeated keys")
-    return int(inserted)
+    return sql, params
+
+
+def _reader_covers(rule: validate.Rule, native: set[str]) -> bool:
+    """Rules the native path leaves to the reader (parsing) or to the distinct-value check."""
+    return rule.role is RuleRole.TEXT or (rule.role is RuleRole.PARSE and rule.column in native)
+
+
+def _free_text_needs_checker(
+    conn: sa.Connection, spec: KindSpec, present: dict[str, str], batch_id: int
+) -> bool:
+    """Whether any distinct free-text value of the batch is not exactly what the checker
+    would store (trimmed), or breaks a text rule. Distinct values are few, so this is
+    far cheaper than checking every cell."""
+    names = [c.name for c in spec.columns if typed.is_free_text(c) and c.name in present]
+    if not names:
+        return False
+    table = f'"{spec.kind.value}"'
+    values = " UNION ".join(
+        f'SELECT DISTINCT "{name}" AS v FROM {table} WHERE batch_id = {int(batch_id)}'
+        for name in names
+    )
+    shape = [rule.bad_when for rule in validate.text_rules("v", "v")]
+    bad = " OR ".join(["v <> trim(v)", *shape])
+    sql = f"SELECT count(*) FROM ({values}) WHERE v IS NOT NULL AND ({bad})"
+    return bool(conn.exec_driver_sql(sql).scalar())
 
 
 @contextlib.contextmanager

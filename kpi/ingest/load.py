@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from kpi import store, summary
 from kpi.ingest import fast, read, validate
 from kpi.ingest.check import Checked, Progress, check_file
-from kpi.ingest.fast import NeedsDetailedCheck
+from kpi.ingest.fast import NeedsDetailedCheck, NotPlain, Parse
 from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
 from kpi.schema import Kind, KindSpec, Replace, detect_kind
 from kpi.settings import Settings
@@ -145,19 +145,28 @@ def _store(
     defaults: dict[str, str],
     progress: Progress | None = None,
 ) -> IngestResult | None:
-    """Load in one transaction; None when the file must go to the detailed checker."""
-    with store.WRITE_LOCK, engine.connect() as conn:
-        transaction = conn.begin()
-        try:
-            result = _load_batch(conn, settings, source, spec, info, defaults, progress)
-        except NeedsDetailedCheck:
-            transaction.rollback()
-            return None
-        except BaseException:
-            transaction.rollback()
-            raise
-        transaction.commit()
-    return result
+    """Load in one transaction; None when the file must go to the detailed checker.
+
+    The native path is tried first; a file it cannot take as it is (``NotPlain``: say,
+    padded names or "2026-01-05 " with a blank) is loaded by the text path instead.
+    """
+    for parse in (Parse.NATIVE, Parse.TEXT):
+        with store.WRITE_LOCK, engine.connect() as conn:
+            transaction = conn.begin()
+            try:
+                result = _load_batch(conn, settings, source, spec, info, defaults, progress, parse)
+            except NotPlain:
+                transaction.rollback()
+                continue
+            except NeedsDetailedCheck:
+                transaction.rollback()
+                return None
+            except BaseException:
+                transaction.rollback()
+                raise
+            transaction.commit()
+        return result
+    return None
 
 
 def _load_batch(
@@ -168,6 +177,7 @@ def _load_batch(
     info: _FileInfo,
     defaults: dict[str, str],
     progress: Progress | None,
+    parse: Parse,
 ) -> IngestResult:
     existing = active_batch_with_sha(conn, info.sha)
     if existing is not None:  # a double click, or a second session, got here first
@@ -175,7 +185,7 @@ def _load_batch(
             info.name, Outcome.ALREADY_LOADED, kind=spec.kind, batch_id=existing[0], sha256=info.sha
         )
     batch_id = store.next_id(conn, batches.c.batch_id)
-    rows = fast.stream_into_store(conn, source, spec, defaults, batch_id, progress)
+    rows = fast.stream_into_store(conn, source, spec, defaults, batch_id, progress, parse)
     if progress:
         progress("replacing corrected rows", 0.8)
     replaced = retire_replaced(conn, spec, batch_id)

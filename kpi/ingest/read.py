@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,13 +127,27 @@ def _lines_are_rows(path: Path) -> bool:
     return b"\n\n" not in data.strip(b"\n")
 
 
-def read_csv_call(source: TextFile, rejects: str = "reject") -> tuple[str, list]:
-    """The ``read_csv(...)`` table function with explicit text columns, and its parameters."""
-    columns = {f"c{i}": "VARCHAR" for i in range(len(source.headers))}
+def read_csv_call(
+    source: TextFile, rejects: str | None = "reject", types: Mapping[str, str] | None = None
+) -> tuple[str, list]:
+    """The ``read_csv(...)`` table function and its parameters.
+
+    Columns are text unless ``types`` names a DuckDB type for them (dates then parse as
+    YYYY-MM-DD only). With ``rejects``, rows of the wrong width go to a rejects table
+    instead of stopping the read.
+    """
+    columns = {f"c{i}": (types or {}).get(f"c{i}", "VARCHAR") for i in range(len(source.headers))}
+    options = ""
+    if rejects:
+        options += (
+            f"store_rejects = true, rejects_table = '{rejects}_errors', "
+            f"rejects_scan = '{rejects}_scans', "
+        )
+    if types:
+        options += "dateformat = '%Y-%m-%d', "
     sql = (
         "read_csv(?, header = true, delim = ?, quote = '\"', escape = '\"', columns = ?, "
-        f"auto_detect = false, store_rejects = true, rejects_table = '{rejects}_errors', "
-        f"rejects_scan = '{rejects}_scans', max_line_size = ?, encoding = 'utf-8')"
+        f"auto_detect = false, {options}max_line_size = ?, encoding = 'utf-8')"
     )
     return sql, [str(source.path), source.delimiter, columns, _MAX_LINE_BYTES]
 

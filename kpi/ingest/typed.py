@@ -51,9 +51,62 @@ def parse_parts(spec: KindSpec, present: dict[str, str], defaults: dict[str, str
     for column in spec.columns:
         source = present.get(column.name)
         raw = f"nullif(trim({source}), '')" if source else "NULL"
-        default = defaults.get(column.name, column.default)
-        text = f"coalesce({raw}, {_literal(default)})" if default is not None else raw
+        text = _with_default(raw, defaults.get(column.name, column.default))
         parts.append(f'{_parse_expr(column, text)} AS "{column.name}"')
+        parts.append(f'{raw} AS "{raw_name(column.name)}"')
+    return parts
+
+
+def _with_default(raw: str, default: str | None) -> str:
+    return f"coalesce({raw}, {_literal(default)})" if default is not None else raw
+
+
+# Columns DuckDB's CSV reader parses itself on the native fast path. Counts are read as
+# DOUBLE, as the checker parses them, so "2.5" stays a number that breaks a rule.
+_NATIVE_TYPES = {ColType.DATE: "DATE", ColType.COUNT: "DOUBLE", ColType.NUMBER: "DOUBLE"}
+
+
+def is_native(column: Column) -> bool:
+    """Parsed by the reader on the native path (its parse rules are then the reader's)."""
+    return column.type in _NATIVE_TYPES
+
+
+def is_free_text(column: Column) -> bool:
+    """Stored as given on the native path, its shape checked once per distinct value."""
+    return column.type is ColType.TEXT and not column.choices
+
+
+def native_types(spec: KindSpec, present: dict[str, str]) -> dict[str, str]:
+    """Raw column (c0..cN) -> DuckDB type, for the columns the reader parses itself."""
+    return {
+        present[c.name]: _NATIVE_TYPES[c.type]
+        for c in spec.columns
+        if c.name in present and is_native(c)
+    }
+
+
+def native_parts(spec: KindSpec, present: dict[str, str], defaults: dict[str, str]) -> list[str]:
+    """Select-list items for the native path, named as in :func:`parse_parts`.
+
+    Dates and numbers arrive typed (a cell that does not parse stops the read); free text
+    is kept as given, so its shape is checked per distinct value after the insert; other
+    columns (choices, yes/no, timestamps) are parsed from trimmed text as the checker does.
+    """
+    parts = []
+    for column in spec.columns:
+        source = present.get(column.name)
+        default = defaults.get(column.name, column.default)
+        if not (is_native(column) or is_free_text(column)):
+            raw = f"nullif(trim({source}), '')" if source else "NULL"
+            value = _parse_expr(column, _with_default(raw, default))
+        elif is_native(column):
+            raw = source or "NULL"
+            fallback = None if default is None else _parse_expr(column, _literal(default))
+            value = f"coalesce({raw}, {fallback})" if fallback else raw
+        else:
+            raw = f"nullif({source}, '')" if source else "NULL"
+            value = _with_default(raw, default)
+        parts.append(f'{value} AS "{column.name}"')
         parts.append(f'{raw} AS "{raw_name(column.name)}"')
     return parts
 

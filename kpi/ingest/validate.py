@@ -10,6 +10,7 @@ failing cell (pandera-style lazy validation: every problem is reported at once).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import duckdb
 
@@ -30,6 +31,19 @@ _AMBIGUOUS = (
 )
 
 
+class RuleRole(StrEnum):
+    """What a rule looks at, so the native fast path knows which rules it may drop.
+
+    Why: the fast path can let DuckDB's typed reader parse dates and numbers (a cell that
+    does not parse aborts the read), and checks text shape once per distinct value.
+    """
+
+    REQUIRED = "required"  # the cell is blank
+    PARSE = "parse"  # the text does not parse as the column's type
+    VALUE = "value"  # the parsed value breaks a bound
+    TEXT = "text"  # the shape of free text (formulas, length)
+
+
 @dataclass(frozen=True)
 class Rule:
     """A predicate that is true for a bad cell, and what to tell the user about it."""
@@ -37,6 +51,7 @@ class Rule:
     column: str
     bad_when: str  # SQL over the parsed value and the trimmed raw text
     message: str
+    role: RuleRole = RuleRole.VALUE
 
 
 def raw_name(column: str) -> str:
@@ -84,24 +99,16 @@ def _column_rules(column: Column) -> list[Rule]:
     p, r = f'"{column.name}"', f'"{raw_name(column.name)}"'
     rules = []
     if column.required and column.default is None:
-        rules.append(Rule(column.name, f"{r} IS NULL", "is required but empty"))
+        rules.append(Rule(column.name, f"{r} IS NULL", "is required but empty", RuleRole.REQUIRED))
     unparsed = f"{r} IS NOT NULL AND {p} IS NULL"
     if column.type is ColType.DATE:
-        ambiguous = f"regexp_full_match({r}, '{_DAY_MONTH}')"
-        iso = f"regexp_full_match({r}, '{_ISO_DATE}')"
-        rules.append(
-            Rule(
-                column.name,
-                lazy(unparsed, f"NOT {iso} AND NOT {ambiguous}"),
-                "is not a date in YYYY-MM-DD form (e.g. 2026-03-31)",
-            )
-        )
-        rules.append(Rule(column.name, lazy(unparsed, ambiguous), _AMBIGUOUS))
-        rules.append(Rule(column.name, lazy(unparsed, iso), "is not a real calendar date"))
+        rules.extend(_date_rules(column.name, r, unparsed))
     elif column.type is ColType.TIMESTAMP:
-        rules.append(Rule(column.name, unparsed, "is not a date and time like 2026-03-31 06:15"))
+        message = "is not a date and time like 2026-03-31 06:15"
+        rules.append(Rule(column.name, unparsed, message, RuleRole.PARSE))
     elif column.type is ColType.BOOL:
-        rules.append(Rule(column.name, unparsed, "must be yes/no, true/false or 1/0"))
+        message = "must be yes/no, true/false or 1/0"
+        rules.append(Rule(column.name, unparsed, message, RuleRole.PARSE))
     elif column.choices:
         allowed = ", ".join(f"'{x}'" for x in column.choices)
         rules.append(
@@ -112,10 +119,22 @@ def _column_rules(column: Column) -> list[Rule]:
             )
         )
     elif column.type is ColType.TEXT:
-        rules.extend(_text_rules(column.name, r))
+        rules.extend(text_rules(column.name, r))
     elif column.type in (ColType.COUNT, ColType.NUMBER):
         rules.extend(_number_rules(column, p, unparsed))
     return rules
+
+
+def _date_rules(name: str, r: str, unparsed: str) -> list[Rule]:
+    """A date that did not parse: say whether it is ambiguous, impossible or just not one."""
+    ambiguous = f"regexp_full_match({r}, '{_DAY_MONTH}')"
+    iso = f"regexp_full_match({r}, '{_ISO_DATE}')"
+    not_a_date = "is not a date in YYYY-MM-DD form (e.g. 2026-03-31)"
+    return [
+        Rule(name, lazy(unparsed, f"NOT {iso} AND NOT {ambiguous}"), not_a_date, RuleRole.PARSE),
+        Rule(name, lazy(unparsed, ambiguous), _AMBIGUOUS, RuleRole.PARSE),
+        Rule(name, lazy(unparsed, iso), "is not a real calendar date", RuleRole.PARSE),
+    ]
 
 
 def lazy(cheap: str, costly: str) -> str:
@@ -139,17 +158,21 @@ def formula_like(r: str) -> str:
     return lazy(f"{r} IS NOT NULL AND ({first})", f"regexp_matches({r}, '{_FORMULA}')")
 
 
-def _text_rules(name: str, r: str) -> list[Rule]:
+def text_rules(name: str, r: str) -> list[Rule]:
     """Names stay names: no spreadsheet formulas (they would run in exports), no essays."""
+    too_long = f"is longer than {MAX_TEXT} characters"
     return [
-        Rule(name, formula_like(r), _FORMULA_MESSAGE),
-        Rule(name, f"length({r}) > {MAX_TEXT}", f"is longer than {MAX_TEXT} characters"),
+        Rule(name, formula_like(r), _FORMULA_MESSAGE, RuleRole.TEXT),
+        Rule(name, f"length({r}) > {MAX_TEXT}", too_long, RuleRole.TEXT),
     ]
 
 
 def _number_rules(column: Column, p: str, unparsed: str) -> list[Rule]:
     name = column.name
-    rules = [Rule(name, f"{unparsed} OR NOT isfinite({p})", "is not a number")]
+    rules = [
+        Rule(name, unparsed, "is not a number", RuleRole.PARSE),
+        Rule(name, f"NOT isfinite({p})", "is not a number"),
+    ]
     if column.type is ColType.COUNT:
         rules.append(Rule(name, f"{p} <> floor({p})", "must be a whole number"))
     if column.min_value is not None:

@@ -1,0 +1,171 @@
+"""The native fast path stores exactly what the text path (the checker's parsing) stores.
+
+The native path lets DuckDB's typed CSV reader parse dates and numbers, and checks free
+text once per distinct value. It may refuse more files than the text path (they then
+go to the text path), but whenever it accepts a file its rows must equal the text
+path's, and whenever it calls a file bad the text path must call it bad too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, event, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from kpi import store
+from kpi.ingest import Outcome, fast, ingest_file, read
+from kpi.ingest.fast import NeedsDetailedCheck, NotPlain, Parse
+from kpi.schema import KINDS, Kind
+from kpi.settings import Settings, load_settings
+from kpi.tables import FACT_TABLES
+
+NUMBERS = [
+    "5", "0", "480", " 7 ", "\t9", "+5", "-5", "1e3", "2.5", ".5", "5.", "inf", "nan",
+    "Infinity", "0x10", "1_000", "1 000", "٣", "５", "", " ", "1e400", "-0", "00012",
+    "2000000000", "1440", "1441", "0.0",
+]  # fmt: skip
+DATES = [
+    "2026-01-05", " 2026-01-05 ", "2026-1-5", "2026-02-30", "2026-01-05T00:00", "20260105",
+    "05/01/2026", "2026/01/05", "+2026-01-05", "26-01-05", "", " ", "2026-13-01",
+    "2025-12-31", "0001-01-01",
+]  # fmt: skip
+TEXTS = [
+    "A", "B", "L1", "P-100", "Plant 1", " L1", "L1 ", "\tL1", "L1\t", "\u00a0L1", "L1\u00a0",
+    "\u3000L1", "=SUM(A1)", "+cmd", "-x", "-1", "@a", "Ölwerk", "", " ", "x" * 201,
+    "é" * 150, "line;2", 'say "hi"', "a,b",
+]  # fmt: skip
+PRODUCTION = KINDS[Kind.PRODUCTION]
+
+
+@pytest.fixture(scope="module")
+def native_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[sa.Engine, Settings]:
+    folder = tmp_path_factory.mktemp("native")
+    settings = load_settings(f"duckdb:///{folder / 'kpi.duckdb'}", "tester")
+    return store.create_engine(settings), settings
+
+
+VALID = {
+    "date": ["2026-01-05", "2026-01-06", "2026-02-28", "2025-12-31"],
+    "shift": ["A", "B", "Night"],
+    "plant": ["Plant 1", "Plant 2"],
+    "line": ["L1", "L2"],
+    "machine": ["M1", "M-2"],
+    "product": ["P-100", "Ölwerk 7"],
+    "planned_minutes": ["480", "1440", "7.5"],
+    "ideal_cycle_seconds": ["30", "2.5"],
+    "units_produced": ["800", "1000"],
+    "units_scrapped": ["0", "12"],
+    "units_reworked": ["0", "5"],
+}
+
+
+def _odd(column: str) -> list[str]:
+    kind = next(c for c in PRODUCTION.columns if c.name == column).type.value
+    return {"date": DATES, "text": TEXTS}.get(kind, NUMBERS)
+
+
+@st.composite
+def _row(draw: st.DrawFn) -> list[str]:
+    """Mostly valid cells, with up to two odd ones, so files of every outcome come up."""
+    row = [draw(st.sampled_from(VALID[name])) for name in PRODUCTION.names]
+    for index in draw(st.lists(st.integers(0, len(row) - 1), max_size=2)):
+        row[index] = draw(st.sampled_from(_odd(PRODUCTION.names[index])))
+    return row
+
+
+def _rows() -> st.SearchStrategy[list[list[str]]]:
+    return st.lists(_row(), min_size=1, max_size=4)
+
+
+def _write(folder: Path, rows: list[list[str]], delimiter: str) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(PRODUCTION.names)
+    writer.writerows(rows)
+    path = folder / "native.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def _attempt(engine: sa.Engine, path: Path, parse: Parse) -> object:
+    """The stored rows of the attempt, or the exception class it raised; always rolled back."""
+    source = read.inspect(path)
+    table = FACT_TABLES[Kind.PRODUCTION]
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            fast.stream_into_store(conn, source, PRODUCTION, {"plant": "Plant 1"}, 9, None, parse)
+            columns = [table.c[name] for name in PRODUCTION.names]
+            query = sa.select(*columns).where(table.c.batch_id == 9).order_by(*columns)
+            return [tuple(row) for row in conn.execute(query)]
+        except (NotPlain, NeedsDetailedCheck) as exc:
+            return type(exc)
+        finally:
+            transaction.rollback()
+
+
+@hypothesis_settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=_rows(), delimiter=st.sampled_from([",", ";"]))
+def test_native_path_never_disagrees_with_the_text_path(
+    native_store: tuple[sa.Engine, Settings], tmp_path: Path, rows: list[list[str]], delimiter: str
+) -> None:
+    engine, _ = native_store
+    path = _write(tmp_path, rows, delimiter)
+    native = _attempt(engine, path, Parse.NATIVE)
+    text = _attempt(engine, path, Parse.TEXT)
+    event(f"native: {native if isinstance(native, type) else 'loaded'}")
+    if native is NotPlain:
+        return  # the native path stepped aside; the text path decides alone
+    if native is NeedsDetailedCheck:
+        assert text is NeedsDetailedCheck, (
+            f"native called a file bad that the text path loads: {rows}"
+        )
+        return
+    assert native == text, rows
+
+
+def _good_rows(pad: str) -> str:
+    lines = [",".join(PRODUCTION.names)]
+    for day in range(1, 6):
+        cells = [f"2026-03-0{day}", "A", "Plant 1", "L1", "M1", "P-100", "480", "30", "800", "12"]
+        lines.append(
+            ",".join(f"{pad}{cell}{pad}" if not cell[0].isdigit() else cell for cell in cells)
+            + ",5"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_padded_names_load_through_the_text_path_and_are_stored_trimmed(
+    engine: sa.Engine, settings: Settings, tmp_path: Path
+) -> None:
+    padded = tmp_path / "padded.csv"
+    padded.write_text(_good_rows("  "))
+    source = read.inspect(padded)
+    with engine.connect() as conn, pytest.raises(NotPlain), conn.begin():
+        fast.stream_into_store(conn, source, PRODUCTION, {}, 1, None, Parse.NATIVE)
+    result = ingest_file(engine, settings, padded)
+    assert result.outcome is Outcome.LOADED, result.summary()
+    with engine.connect() as conn:
+        names = conn.execute(sa.text("SELECT DISTINCT line, product FROM production")).all()
+    assert names == [("L1", "P-100")]
+
+
+def test_a_rule_broken_late_in_a_file_is_named_by_line(
+    engine: sa.Engine, settings: Settings, tmp_path: Path
+) -> None:
+    body = _good_rows("").splitlines()
+    body[4] = body[4].replace(",800,12,5", ",800,900,5")
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(body) + "\n")
+    result = ingest_file(engine, settings, path)
+    assert result.outcome is Outcome.REJECTED
+    assert [(p.line, p.column) for p in result.problems] == [(5, "units_scrapped")]
+    assert store.is_empty(engine)
