@@ -77,8 +77,19 @@ def _configure_duckdb(dbapi_connection: Any, _record: Any) -> None:
 
 
 def init_schema(engine: sa.Engine) -> None:
-    """Create missing tables; declared in code because reflection is unreliable here."""
-    metadata.create_all(engine, checkfirst=True)
+    """Create missing tables; declared in code because reflection is unreliable here.
+
+    One information_schema query (portable to PostgreSQL) replaces a has-table query per
+    table, and the creates share one transaction: every CLI command opens the store.
+    """
+    existing_sql = sa.text(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+    )
+    with engine.begin() as conn:
+        existing = set(conn.execute(existing_sql).scalars())
+        missing = [table for table in metadata.sorted_tables if table.name not in existing]
+        if missing:
+            metadata.create_all(conn, tables=missing, checkfirst=False)
 
 
 def is_duckdb(conn: sa.Connection | sa.Engine) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from kpi import profiles, store
 from kpi.cli import UsageError, add_db_option
 from kpi.ingest import IngestResult, Outcome, UndoRefused, undo_batch
 from kpi.ingest.imports import import_file
+from kpi.ingest.load import sha256_file
 from kpi.schema import Kind
 from kpi.settings import Settings, load_settings
 
@@ -62,17 +64,21 @@ def run_ingest(args: argparse.Namespace) -> int:
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
         raise UsageError("no such file: " + ", ".join(missing))
-    engine = store.create_engine(settings)
-    profile = _profile(engine, args.profile)
     rejected = False
-    for path in args.files:
-        result = _ingest_with_progress(engine, settings, path, kind, profile, args)
-        print(result.summary())
-        for problem in result.problems:
-            print("  " + problem.describe())
-        if result.problem_count > len(result.problems):
-            print(f"  ... and {result.problem_count - len(result.problems)} more problem(s)")
-        rejected = rejected or result.outcome is Outcome.REJECTED
+    with ThreadPoolExecutor(max_workers=1) as hasher:
+        # hashed in the background (hashlib releases the GIL) while the store opens
+        hashes = {path: hasher.submit(sha256_file, path) for path in args.files}
+        engine = store.create_engine(settings)
+        profile = _profile(engine, args.profile)
+        for path in args.files:
+            sha = hashes[path].result()
+            result = _ingest_with_progress(engine, settings, path, kind, profile, args, sha)
+            print(result.summary())
+            for problem in result.problems:
+                print("  " + problem.describe())
+            if result.problem_count > len(result.problems):
+                print(f"  ... and {result.problem_count - len(result.problems)} more problem(s)")
+            rejected = rejected or result.outcome is Outcome.REJECTED
     return 1 if rejected else 0
 
 
@@ -95,9 +101,11 @@ def _ingest_with_progress(
     kind: Kind | None,
     profile: profiles.Profile | None,
     args: argparse.Namespace,
+    sha256: str,
 ) -> IngestResult:
     """Large files get a progress bar on stderr; small ones stay quiet."""
     options = {"kind": kind, "profile": profile, "sheet": args.sheet, "lookup": args.lookup}
+    options |= {"sha256": sha256}
     if path.stat().st_size < _PROGRESS_BAR_BYTES:
         return import_file(engine, settings, path, **options)
     with tqdm(total=100, desc=path.name, unit="%", file=sys.stderr, leave=False) as bar:

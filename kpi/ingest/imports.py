@@ -33,11 +33,15 @@ def import_file(
     lookup: Path | None = None,
     progress: Progress | None = None,
     file_name: str | None = None,
+    sha256: str | None = None,
 ) -> IngestResult:
-    """Load ``path`` (CSV or .xlsx), optionally through an import profile."""
+    """Load ``path`` (CSV or .xlsx), optionally through an import profile.
+
+    ``sha256`` is the file's hash when the caller already computed it.
+    """
     path = Path(path)
     name = file_name or path.name
-    sha = sha256_file(path)
+    sha = sha256 or sha256_file(path)
     existing = active_batch_with_sha(engine, sha)
     if existing is not None:  # the same bytes: no need to convert them again
         return IngestResult(
