@@ -67,7 +67,7 @@ def stream_into_store(
     rejects = None if parse is Parse.NATIVE else "rejects_" + uuid.uuid4().hex[:12]
     sql, params = _insert_sql(source, spec, present, defaults, batch_id, parse, rejects)
     try:
-        with _watch(store.raw_duckdb(conn), progress), _any_row_order(conn):
+        with _watch(store.raw_duckdb(conn), progress), store.any_row_order(conn):
             inserted = conn.exec_driver_sql(sql, tuple(params)).rowcount
         ragged = rejects and conn.exec_driver_sql(f"SELECT count(*) FROM {rejects}_errors").scalar()
     except sa.exc.DBAPIError as exc:
@@ -139,23 +139,6 @@ def _free_text_needs_checker(
     bad = " OR ".join(["v <> trim(v)", *shape])
     sql = f"SELECT count(*) FROM ({values}) WHERE v IS NOT NULL AND ({bad})"
     return bool(conn.exec_driver_sql(sql).scalar())
-
-
-@contextlib.contextmanager
-def _any_row_order(conn: sa.Connection) -> Iterator[None]:
-    """Let DuckDB store the rows in whatever order its threads finish, for this insert only.
-
-    Why: with the file's order preserved, DuckDB rewrites the new row groups when the
-    database is next checkpointed (about 0.3 s per million rows, paid at close); without
-    it, each thread writes finished, compressed row groups once. Stored rows have no
-    meaningful order (every query orders explicitly), and SESSION scope keeps other
-    connections' settings untouched.
-    """
-    conn.exec_driver_sql("SET SESSION preserve_insertion_order = false")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql("RESET SESSION preserve_insertion_order")
 
 
 @contextlib.contextmanager
