@@ -179,3 +179,15 @@ def test_original_bytes_are_archived_and_audited(engine, settings) -> None:
     assert ledger.loc[0, "loaded_by"] == "tester"
     audit = store.list_audit(engine)
     assert audit.loc[0, "action"] == "upload" and audit.loc[0, "user_name"] == "tester"
+
+
+def test_a_rejected_or_rerouted_load_leaves_no_archive_copy_behind(engine, settings) -> None:
+    """The archive copy runs beside the load; only an accepted file keeps one."""
+    bad = PRODUCTION.replace(",800,", ",-800,", 1)
+    assert load(engine, settings, bad).outcome is Outcome.REJECTED
+    padded = PRODUCTION.replace(",L1,", ", L1 ,")  # the native path steps aside for this
+    result = load(engine, settings, padded)
+    assert result.outcome is Outcome.LOADED, result.summary()
+    folder = store.archive_path(settings, result.sha256).parent
+    assert [p.name for p in folder.iterdir()] == [result.sha256]
+    assert store.archive_path(settings, result.sha256).read_text() == padded

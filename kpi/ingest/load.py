@@ -9,10 +9,13 @@ with any problem is rolled back and handed to the detailed checker, which names 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,7 +188,9 @@ def _load_batch(
             info.name, Outcome.ALREADY_LOADED, kind=spec.kind, batch_id=existing[0], sha256=info.sha
         )
     batch_id = store.next_id(conn, batches.c.batch_id)
-    rows = fast.stream_into_store(conn, source, spec, defaults, batch_id, progress, parse)
+    with archiving(settings, info.sha, info.original) as keep_original:
+        rows = fast.stream_into_store(conn, source, spec, defaults, batch_id, progress, parse)
+        keep_original()
     if progress:
         progress("replacing corrected rows", 0.8)
     replaced = retire_replaced(conn, spec, batch_id)
@@ -213,7 +218,6 @@ def _load_batch(
         f"{info.name} ({spec.kind.value}, {rows} rows, {info.sha[:12]})",
     )
     summary.mark_pending(conn, spec.kind, batch_id)  # rebuilt by summary.ensure_current
-    archive(settings, info.sha, info.original)
     return IngestResult(
         info.name,
         Outcome.LOADED,
@@ -247,17 +251,36 @@ def retire_replaced(conn: sa.Connection, spec: KindSpec, batch_id: int) -> int:
     return int(conn.execute(statement).rowcount or 0)
 
 
-def archive(settings: Settings, sha: str, source: Path) -> None:
-    """Keep the original bytes, content-addressed, so an auditor gets exactly what was loaded.
+@contextlib.contextmanager
+def archiving(settings: Settings, sha: str, source: Path) -> Iterator[Callable[[], None]]:
+    """Copy the original bytes toward the archive in a background thread while rows load.
 
-    Written before the commit: a crash leaves at worst an unreferenced archive file,
-    never a batch without its original.
+    The archive is content-addressed, so an auditor gets exactly what was loaded. Call
+    the yielded ``keep`` before the commit: it waits for the copy and puts it in place,
+    so a crash leaves at worst an unreferenced archive file, never a batch without its
+    original. Without ``keep`` (a rejected load) the copy is removed. The copy runs in
+    the kernel and the load in DuckDB's threads, so neither holds the GIL for long.
     """
     target = store.archive_path(settings, sha)
     if target.exists():
+        yield lambda: None
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
     os.close(handle)
-    shutil.copyfile(source, temp)
-    os.replace(temp, target)
+    kept = False
+    with ThreadPoolExecutor(max_workers=1) as copier:
+        copying = copier.submit(shutil.copyfile, source, temp)
+
+        def keep() -> None:
+            nonlocal kept
+            copying.result()
+            os.replace(temp, target)
+            kept = True
+
+        try:
+            yield keep
+        finally:
+            if not kept:
+                copying.exception()  # waits for the copy to finish
+                Path(temp).unlink(missing_ok=True)
