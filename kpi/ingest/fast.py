@@ -174,7 +174,8 @@ def _has_repeated_keys(conn: sa.Connection, spec: KindSpec, batch_id: int) -> bo
         return False
     key = ", ".join(f'"{name}"' for name in spec.natural_key)
     where = f'FROM "{spec.kind.value}" WHERE batch_id = {int(batch_id)}'
-    hashed = conn.exec_driver_sql(f"SELECT count(*) - count(DISTINCT hash({key})) {where}").scalar()
+    distinct = f"SELECT count(*) FROM (SELECT DISTINCT hash({key}) {where})"
+    hashed = conn.exec_driver_sql(f"SELECT count(*) - ({distinct}) {where}").scalar()
     if not hashed:
         return False
     exact = conn.exec_driver_sql(
