@@ -103,15 +103,20 @@ def any_row_order(conn: sa.Connection) -> Iterator[None]:
     each thread writes finished, compressed row groups once. Stored rows have no
     meaningful order (queries order explicitly). SESSION scope leaves other connections
     alone; other databases need nothing.
+
+    Wrap a whole transaction, never a statement inside one: a failed statement aborts
+    the transaction, and DuckDB then refuses every statement, the reset included, until
+    the rollback. Settings are not transactional, so the reset after it always holds.
     """
     if not is_duckdb(conn):
         yield
         return
-    conn.exec_driver_sql("SET SESSION preserve_insertion_order = false")
+    duck = raw_duckdb(conn)
+    duck.execute("SET SESSION preserve_insertion_order = false")
     try:
         yield
     finally:
-        conn.exec_driver_sql("RESET SESSION preserve_insertion_order")
+        duck.execute("RESET SESSION preserve_insertion_order")
 
 
 def is_duckdb(conn: sa.Connection | sa.Engine) -> bool:

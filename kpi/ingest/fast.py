@@ -67,7 +67,7 @@ def stream_into_store(
     rejects = None if parse is Parse.NATIVE else "rejects_" + uuid.uuid4().hex[:12]
     sql, params = _insert_sql(source, spec, present, defaults, batch_id, parse, rejects)
     try:
-        with _watch(store.raw_duckdb(conn), progress), store.any_row_order(conn):
+        with _watch(store.raw_duckdb(conn), progress):
             inserted = conn.exec_driver_sql(sql, tuple(params)).rowcount
         ragged = rejects and conn.exec_driver_sql(f"SELECT count(*) FROM {rejects}_errors").scalar()
     except sa.exc.DBAPIError as exc:

@@ -154,7 +154,7 @@ def _store(
     padded names or "2026-01-05 " with a blank) is loaded by the text path instead.
     """
     for parse in (Parse.NATIVE, Parse.TEXT):
-        with store.WRITE_LOCK, engine.connect() as conn:
+        with store.WRITE_LOCK, engine.connect() as conn, store.any_row_order(conn):
             transaction = conn.begin()
             try:
                 result = _load_batch(conn, settings, source, spec, info, defaults, progress, parse)
