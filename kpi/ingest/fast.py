@@ -182,8 +182,3 @@ def _has_repeated_keys(conn: sa.Connection, spec: KindSpec, batch_id: int) -> bo
         f"SELECT count(*) FROM (SELECT 1 {where} GROUP BY {key} HAVING count(*) > 1)"
     ).scalar()
     return bool(exact)
-
-
-def supports_fast_path(conn: sa.Connection) -> bool:
-    """read_csv runs inside the store only on DuckDB; other stores use the checker's rows."""
-    return store.is_duckdb(conn)
