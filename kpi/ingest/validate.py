@@ -25,6 +25,9 @@ _FORMULA_MESSAGE = (
     "starts like a spreadsheet formula (=, +, -, @); such cells are refused because "
     "they would run when an export is opened in a spreadsheet"
 )
+# "26-01-05" parses as the year 26: refuse years no shop-floor record can have
+_OUTSIDE_YEARS = "{p} < DATE '1900-01-01' OR {p} > DATE '2099-12-31'"
+_TWO_DIGIT_YEAR = "is outside the years 1900-2099: write the year with four digits (YYYY-MM-DD)"
 _AMBIGUOUS = (
     "could be day/month or month/day, and dates are never guessed: use YYYY-MM-DD, "
     "or set this column's date format in an import profile"
@@ -103,6 +106,7 @@ def _column_rules(column: Column) -> list[Rule]:
     unparsed = f"{r} IS NOT NULL AND {p} IS NULL"
     if column.type is ColType.DATE:
         rules.extend(_date_rules(column.name, r, unparsed))
+        rules.append(Rule(column.name, _OUTSIDE_YEARS.format(p=p), _TWO_DIGIT_YEAR))
     elif column.type is ColType.TIMESTAMP:
         message = "is not a date and time like 2026-03-31 06:15"
         rules.append(Rule(column.name, unparsed, message, RuleRole.PARSE))
