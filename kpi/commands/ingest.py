@@ -104,8 +104,13 @@ def _ingest_with_progress(
     sha256: str,
 ) -> IngestResult:
     """Large files get a progress bar on stderr; small ones stay quiet."""
-    options = {"kind": kind, "profile": profile, "sheet": args.sheet, "lookup": args.lookup}
-    options |= {"sha256": sha256}
+    options = {
+        "kind": kind,
+        "profile": profile,
+        "sheet": args.sheet,
+        "lookup": args.lookup,
+        "sha256": sha256,
+    }
     if path.stat().st_size < _PROGRESS_BAR_BYTES:
         return import_file(engine, settings, path, **options)
     with tqdm(total=100, desc=path.name, unit="%", file=sys.stderr, leave=False) as bar:

@@ -7,6 +7,8 @@ cross-row checks (scrap above produced, duplicate keys) and the final typed expo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
 from kpi.ingest.problems import MAX_LISTED_PROBLEMS
@@ -47,12 +49,27 @@ def _parse_expr(column: Column, text: str) -> str:
 
 def parse_parts(spec: KindSpec, present: dict[str, str], defaults: dict[str, str]) -> list[str]:
     """Select-list items: each canonical column parsed, and its trimmed raw text beside it."""
+    return _named(spec, present, defaults, _from_text)
+
+
+def _from_text(column: Column, source: str | None, default: str | None) -> tuple[str, str]:
+    """(value, raw): the value parsed from the trimmed text, exactly as the checker does."""
+    raw = f"nullif(trim({source}), '')" if source else "NULL"
+    return _parse_expr(column, _with_default(raw, default)), raw
+
+
+def _named(
+    spec: KindSpec,
+    present: dict[str, str],
+    defaults: dict[str, str],
+    part: Callable[[Column, str | None, str | None], tuple[str, str]],
+) -> list[str]:
+    """Each column's value and raw text from ``part``, named for the rules."""
     parts = []
     for column in spec.columns:
-        source = present.get(column.name)
-        raw = f"nullif(trim({source}), '')" if source else "NULL"
-        text = _with_default(raw, defaults.get(column.name, column.default))
-        parts.append(f'{_parse_expr(column, text)} AS "{column.name}"')
+        default = defaults.get(column.name, column.default)
+        value, raw = part(column, present.get(column.name), default)
+        parts.append(f'{value} AS "{column.name}"')
         parts.append(f'{raw} AS "{raw_name(column.name)}"')
     return parts
 
@@ -86,29 +103,26 @@ def native_types(spec: KindSpec, present: dict[str, str]) -> dict[str, str]:
 
 
 def native_parts(spec: KindSpec, present: dict[str, str], defaults: dict[str, str]) -> list[str]:
-    """Select-list items for the native path, named as in :func:`parse_parts`.
+    """Select-list items for the native path, named as in :func:`parse_parts`."""
+    return _named(spec, present, defaults, _native)
+
+
+def _native(column: Column, source: str | None, default: str | None) -> tuple[str, str]:
+    """(value, raw) on the native path.
 
     Dates and numbers arrive typed (a cell that does not parse stops the read); free text
-    is kept as given, so its shape is checked per distinct value after the insert; other
+    is kept as given, its shape checked per distinct value after the insert; other
     columns (choices, yes/no, timestamps) are parsed from trimmed text as the checker does.
     """
-    parts = []
-    for column in spec.columns:
-        source = present.get(column.name)
-        default = defaults.get(column.name, column.default)
-        if not (is_native(column) or is_free_text(column)):
-            raw = f"nullif(trim({source}), '')" if source else "NULL"
-            value = _parse_expr(column, _with_default(raw, default))
-        elif is_native(column):
-            raw = source or "NULL"
-            fallback = None if default is None else _parse_expr(column, _literal(default))
-            value = f"coalesce({raw}, {fallback})" if fallback else raw
-        else:
-            raw = f"nullif({source}, '')" if source else "NULL"
-            value = _with_default(raw, default)
-        parts.append(f'{value} AS "{column.name}"')
-        parts.append(f'{raw} AS "{raw_name(column.name)}"')
-    return parts
+    if is_native(column):
+        raw = source or "NULL"
+        if default is None:
+            return raw, raw
+        return f"coalesce({raw}, {_parse_expr(column, _literal(default))})", raw
+    if is_free_text(column):
+        raw = f"nullif({source}, '')" if source else "NULL"
+        return _with_default(raw, default), raw
+    return _from_text(column, source, default)
 
 
 def create_parsed(
