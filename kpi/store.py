@@ -85,7 +85,8 @@ def init_schema(engine: sa.Engine) -> None:
     table, and the creates share one transaction: every CLI command opens the store.
     """
     existing_sql = sa.text(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_catalog = current_database()"
     )
     with engine.begin() as conn:
         existing = set(conn.execute(existing_sql).scalars())

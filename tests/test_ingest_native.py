@@ -33,7 +33,8 @@ NUMBERS = [
 DATES = [
     "2026-01-05", " 2026-01-05 ", "2026-1-5", "2026-02-30", "2026-01-05T00:00", "20260105",
     "05/01/2026", "2026/01/05", "+2026-01-05", "26-01-05", "", " ", "2026-13-01",
-    "2025-12-31", "0001-01-01",
+    "2025-12-31", "0001-01-01", "1900-01-01", "1969-12-31", "1970-01-01", "2099-12-31",
+    "2100-01-01", "epoch", "infinity", "-infinity", "EPOCH", " Infinity ",
 ]  # fmt: skip
 TEXTS = [
     "A", "B", "L1", "P-100", "Plant 1", " L1", "L1 ", "\tL1", "L1\t", "\u00a0L1", "L1\u00a0",
@@ -74,7 +75,15 @@ ODD_BY_TYPE = {
     ColType.COUNT: NUMBERS,
     ColType.NUMBER: NUMBERS,
     ColType.BOOL: ["maybe", " yes ", "Y", "", "2"],
-    ColType.TIMESTAMP: ["05/01/2026 06:15", "", "2026-01-05", " 2026-01-05 06:15 ", "25:00"],
+    ColType.TIMESTAMP: [
+        "05/01/2026 06:15",
+        "",
+        "2026-01-05",
+        " 2026-01-05 06:15 ",
+        "25:00",
+        "epoch",
+        "infinity",
+    ],  # fmt: skip
 }
 
 
@@ -223,3 +232,20 @@ def test_the_insertion_order_setting_is_reset_after_every_load(
     with engine.connect() as conn:
         setting = "SELECT current_setting('preserve_insertion_order')"
         assert conn.exec_driver_sql(setting).scalar() is True
+
+
+def test_a_file_quoting_the_guard_words_is_not_mistaken_for_a_broken_rule(
+    engine: sa.Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """DuckDB's parse errors quote the line; a product named like the guard's message must
+    not pass for it (the guard's message carries a fresh random word on every load)."""
+    header = ",".join(PRODUCTION.names)
+    path = tmp_path / "row breaks a rule.csv"
+    path.write_text(
+        f"{header}\n\u00a02026-03-02,A,Plant 1,L1,M1,row breaks a rule,480,30,800,12,5\n"
+    )
+    result = ingest_file(engine, settings, path)
+    assert result.outcome is Outcome.LOADED, result.summary()
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT date, product FROM production")).one()
+    assert (str(stored[0]), stored[1]) == ("2026-03-02", "row breaks a rule")

@@ -42,6 +42,8 @@ def _only(result, column: str | None = None):  # noqa: ANN001, ANN202
         ("2026-02-30,A,Plant 1,L1,M1,P-100,480,30,800,12,5\n", "date", "not a real calendar date"),
         ("02/03/2026,A,Plant 1,L1,M1,P-100,480,30,800,12,5\n", "date", "YYYY-MM-DD"),
         ("26-03-02,A,Plant 1,L1,M1,P-100,480,30,800,12,5\n", "date", "four digits"),
+        ("epoch,A,Plant 1,L1,M1,P-100,480,30,800,12,5\n", "date", "YYYY-MM-DD"),
+        ("1900-01-01,A,Plant 1,L1,M1,P-100,480,30,800,12,5\n", "date", "1970-2099"),
         ("2026-03-03,A,Plant 1,L1,M1,P-100,480,30,lots,12,5\n", "units_produced", "not a number"),
         ("2026-03-03,A,Plant 1,L1,M1,P-100,480,30,800.5,12,5\n", "units_produced", "whole number"),
         ("2026-03-03,A,Plant 1,L1,M1,P-100,480,30,800,-2,0\n", "units_scrapped", "negative"),

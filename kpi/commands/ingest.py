@@ -66,12 +66,15 @@ def run_ingest(args: argparse.Namespace) -> int:
         raise UsageError("no such file: " + ", ".join(missing))
     rejected = False
     with ThreadPoolExecutor(max_workers=1) as hasher:
-        # hashed in the background (hashlib releases the GIL) while the store opens
-        hashes = {path: hasher.submit(sha256_file, path) for path in args.files}
+        # each file is hashed in the background (hashlib releases the GIL) while the store
+        # opens or the file before it loads; one ahead, so an error is not kept waiting
+        hashing = hasher.submit(sha256_file, args.files[0])
         engine = store.create_engine(settings)
         profile = _profile(engine, args.profile)
-        for path in args.files:
-            sha = hashes[path].result()
+        for index, path in enumerate(args.files):
+            sha = hashing.result()
+            if index + 1 < len(args.files):
+                hashing = hasher.submit(sha256_file, args.files[index + 1])
             result = _ingest_with_progress(engine, settings, path, kind, profile, args, sha)
             print(result.summary())
             for problem in result.problems:

@@ -64,15 +64,17 @@ def stream_into_store(
 ) -> int:
     """Insert every row of ``source`` as ``batch_id``; raise NeedsDetailedCheck on doubt."""
     present = validate.column_map(spec, source.headers)
-    rejects = None if parse is Parse.NATIVE else "rejects_" + uuid.uuid4().hex[:12]
-    sql, params = _insert_sql(source, spec, present, defaults, batch_id, parse, rejects)
+    nonce = uuid.uuid4().hex[:12]
+    rejects = None if parse is Parse.NATIVE else f"rejects_{nonce}"
+    broken = f"{_RULE_BROKEN} {nonce}"  # DuckDB's own errors quote the file's lines and path
+    sql, params = _insert_sql(source, spec, present, defaults, batch_id, parse, rejects, broken)
     try:
         with _watch(store.raw_duckdb(conn), progress):
             inserted = conn.exec_driver_sql(sql, tuple(params)).rowcount
         ragged = rejects and conn.exec_driver_sql(f"SELECT count(*) FROM {rejects}_errors").scalar()
     except sa.exc.DBAPIError as exc:
         message = str(exc.orig)
-        if parse is Parse.NATIVE and _RULE_BROKEN not in message:
+        if parse is Parse.NATIVE and broken not in message:
             raise NotPlain(message[:200]) from None
         raise NeedsDetailedCheck(message[:200]) from None
     if parse is Parse.NATIVE and _free_text_needs_checker(conn, spec, present, batch_id):
@@ -90,8 +92,9 @@ def _insert_sql(
     batch_id: int,
     parse: Parse,
     rejects: str | None,
+    broken: str,
 ) -> tuple[str, list]:
-    """The streaming INSERT for ``parse``, with a guard that raises on any broken rule."""
+    """The streaming INSERT for ``parse``; its guard raises ``broken`` on any broken rule."""
     rules = validate.build_rules(spec, present)
     if parse is Parse.NATIVE:
         native = {c.name for c in spec.columns if typed.is_native(c)}
@@ -105,7 +108,7 @@ def _insert_sql(
     if spec.kind is Kind.PRODUCTION:
         checks.append(f"coalesce({typed.OVER_PRODUCED}, false)")
     any_bad = " OR ".join(checks) or "false"
-    guard = f"CASE WHEN {any_bad} THEN error('{_RULE_BROKEN}') ELSE {int(batch_id)} END"
+    guard = f"CASE WHEN {any_bad} THEN error('{broken}') ELSE {int(batch_id)} END"
     names = [c.name for c in spec.columns]
     columns = ", ".join(f'"{n}"' for n in [*names, "batch_id"])
     sql = (

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -78,7 +77,10 @@ def ingest_file(
         return _rejected(info, Checked(kind, rejected.problems, len(rejected.problems)))
     report("loading", 0.2)
     if not validate.header_problems(spec, source.headers, detected):
-        result = _store(engine, settings, source, spec, info, defaults, progress)
+        try:
+            result = _store(engine, settings, source, spec, info, defaults, progress)
+        except FileRejected as rejected:
+            return _rejected(info, Checked(spec.kind, rejected.problems, len(rejected.problems)))
         if result is not None:
             report("done", 1.0)
             return result
@@ -270,11 +272,12 @@ def archiving(settings: Settings, sha: str, source: Path) -> Iterator[Callable[[
     os.close(handle)
     kept = False
     with ThreadPoolExecutor(max_workers=1) as copier:
-        copying = copier.submit(shutil.copyfile, source, temp)
+        copying = copier.submit(_copy_and_hash, source, Path(temp))
 
         def keep() -> None:
             nonlocal kept
-            copying.result()
+            if copying.result() != sha:
+                raise FileRejected([Problem(_CHANGED_WHILE_LOADING)])
             os.replace(temp, target)
             kept = True
 
@@ -284,3 +287,23 @@ def archiving(settings: Settings, sha: str, source: Path) -> Iterator[Callable[[
             if not kept:
                 copying.exception()  # waits for the copy to finish
                 Path(temp).unlink(missing_ok=True)
+
+
+_CHANGED_WHILE_LOADING = (
+    "The file changed while it was being loaded, so nothing was stored. "
+    "Load it again once the export has finished writing it."
+)
+
+
+def _copy_and_hash(source: Path, target: Path) -> str:
+    """Copy ``source`` to ``target`` and return the SHA-256 of the bytes copied.
+
+    Why: the archive is named by the hash taken before the load; hashing the copy proves
+    the archived bytes are those bytes, and catches a file rewritten during the load.
+    """
+    digest = hashlib.sha256()
+    with source.open("rb") as reader, target.open("wb") as writer:
+        for chunk in iter(lambda: reader.read(1 << 20), b""):
+            digest.update(chunk)
+            writer.write(chunk)
+    return digest.hexdigest()

@@ -25,9 +25,10 @@ _FORMULA_MESSAGE = (
     "starts like a spreadsheet formula (=, +, -, @); such cells are refused because "
     "they would run when an export is opened in a spreadsheet"
 )
-# "26-01-05" parses as the year 26: refuse years no shop-floor record can have
-_OUTSIDE_YEARS = "{p} < DATE '1900-01-01' OR {p} > DATE '2099-12-31'"
-_TWO_DIGIT_YEAR = "is outside the years 1900-2099: write the year with four digits (YYYY-MM-DD)"
+# "26-01-05" parses as the year 26, and DuckDB's typed reader reads the word "epoch" as
+# 1900-01-01: refuse years no shop-floor record can have
+_OUTSIDE_YEARS = "{p} < DATE '1970-01-01' OR {p} > DATE '2099-12-31'"
+_TWO_DIGIT_YEAR = "is outside the years 1970-2099: write the year with four digits (YYYY-MM-DD)"
 _AMBIGUOUS = (
     "could be day/month or month/day, and dates are never guessed: use YYYY-MM-DD, "
     "or set this column's date format in an import profile"
