@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
 
+# DuckDB allows one read-write process per database file
+_DATABASE_LOCKED = "Could not set lock on file"
+_IN_USE = (
+    "the database is in use by another process (is the app running?). "
+    "Upload through the app, or stop it first; nothing was changed."
+)
+
+
 class UsageError(Exception):
     """A bad argument value; reported on stderr with exit code 2."""
 
@@ -108,5 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: a message, never a traceback
         if os.environ.get("KPI_DEBUG"):
             raise
+        if _DATABASE_LOCKED in str(exc):
+            print(f"error: {_IN_USE}", file=sys.stderr)
+            return 3
         print(f"error: {type(exc).__name__}: {exc} (set KPI_DEBUG=1 for details)", file=sys.stderr)
         return 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import ROOT, run_cli
@@ -80,3 +81,14 @@ def test_usage_errors_exit_2(db_url: str) -> None:
     assert missing.returncode == 2 and "no such file" in missing.stderr
     bad_kind = run_cli("ingest", "--kind", "widgets", "x.csv")
     assert bad_kind.returncode == 2
+
+
+def test_a_database_held_by_another_process_gets_a_plain_message(tmp_path: Path) -> None:
+    """DuckDB allows one writer: with the app (here, this process) holding the file, the
+    CLI says so in words and changes nothing, instead of printing DuckDB's lock error."""
+    path = tmp_path / "held.duckdb"
+    with duckdb.connect(str(path)):
+        result = run_cli("ingest", "--db", f"duckdb:///{path}", str(SAMPLES / "production.csv"))
+    assert result.returncode == 3
+    assert "in use by another process (is the app running?)" in result.stderr
+    assert "Traceback" not in result.stderr and "IO Error" not in result.stderr
