@@ -23,6 +23,7 @@ from kpi.ingest import Outcome, fast, ingest_file, read
 from kpi.ingest.fast import NeedsDetailedCheck, NotPlain, Parse
 from kpi.schema import KINDS, ColType, Column, Kind
 from kpi.settings import Settings, load_settings
+from kpi.synthetic import write_production_csv
 from kpi.tables import FACT_TABLES
 
 NUMBERS = [
@@ -249,3 +250,19 @@ def test_a_file_quoting_the_guard_words_is_not_mistaken_for_a_broken_rule(
     with engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT date, product FROM production")).one()
     assert (str(stored[0]), stored[1]) == ("2026-03-02", "row breaks a rule")
+
+
+def test_the_progress_bar_says_when_a_file_is_read_a_second_time(
+    engine: sa.Engine, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file the native path steps aside for is read again; the bar says why it restarts."""
+    monkeypatch.setattr(fast, "_POLL_SECONDS", 0.005)
+    plain = write_production_csv(tmp_path / "plain.csv", 300_000)
+    padded = tmp_path / "padded.csv"
+    padded.write_text(plain.read_text().replace(",L1,", ", L1,"))
+    stages: list[str] = []
+    result = ingest_file(engine, settings, padded, progress=lambda stage, _: stages.append(stage))
+    assert result.outcome is Outcome.LOADED, result.summary()
+    assert "loading" in stages
+    assert "loading again, reading every cell as text" in stages
+    assert stages.index("loading") < stages.index("loading again, reading every cell as text")

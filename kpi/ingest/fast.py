@@ -35,6 +35,7 @@ from kpi.schema import Kind, KindSpec
 
 Progress = Callable[[str, float], None]
 _LOAD_START, _LOAD_END = 0.2, 0.8
+_POLL_SECONDS = 0.25
 _RULE_BROKEN = "row breaks a rule"
 
 
@@ -69,7 +70,7 @@ def stream_into_store(
     broken = f"{_RULE_BROKEN} {nonce}"  # DuckDB's own errors quote the file's lines and path
     sql, params = _insert_sql(source, spec, present, defaults, batch_id, parse, rejects, broken)
     try:
-        with _watch(store.raw_duckdb(conn), progress):
+        with _watch(store.raw_duckdb(conn), progress, _STAGE[parse]):
             inserted = conn.exec_driver_sql(sql, tuple(params)).rowcount
         ragged = rejects and conn.exec_driver_sql(f"SELECT count(*) FROM {rejects}_errors").scalar()
     except sa.exc.DBAPIError as exc:
@@ -144,8 +145,12 @@ def _free_text_needs_checker(
     return bool(conn.exec_driver_sql(sql).scalar())
 
 
+# what the progress bar says while each path loads (the text path is a second pass)
+_STAGE = {Parse.NATIVE: "loading", Parse.TEXT: "loading again, reading every cell as text"}
+
+
 @contextlib.contextmanager
-def _watch(duck: Any, progress: Progress | None) -> Iterator[None]:
+def _watch(duck: Any, progress: Progress | None, stage: str) -> Iterator[None]:
     """Poll DuckDB's progress of the running statement from a side thread."""
     if progress is None:
         yield
@@ -153,10 +158,10 @@ def _watch(duck: Any, progress: Progress | None) -> Iterator[None]:
     done = threading.Event()
 
     def poll() -> None:
-        while not done.wait(0.25):
+        while not done.wait(_POLL_SECONDS):
             percent = duck.query_progress()
             if percent >= 0:
-                progress("loading", _LOAD_START + (_LOAD_END - _LOAD_START) * percent / 100)
+                progress(stage, _LOAD_START + (_LOAD_END - _LOAD_START) * percent / 100)
 
     watcher = threading.Thread(target=poll, daemon=True)
     watcher.start()
