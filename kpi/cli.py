@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib
 import os
@@ -17,12 +18,12 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
 
-# DuckDB allows one read-write process per database file
-_DATABASE_LOCKED = "Could not set lock on file"
-_IN_USE = (
-    "the database is in use by another process (is the app running?). "
-    "Upload through the app, or stop it first; nothing was changed."
-)
+# Exit code when the database stayed busy past KPI_LOCK_WAIT (EX_TEMPFAIL: cron may retry)
+EXIT_BUSY = 75
+
+# Commands that take turns on the database file per unit of work (a file, a run) instead
+# of keeping one turn for the whole command, so the app gets the file between units.
+TAKES_TURNS_ITSELF = frozenset({"ingest", "worker", "watch"})
 
 
 class UsageError(Exception):
@@ -105,8 +106,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    from kpi import lease
+
     try:
-        return int(args.func(args) or 0)
+        with lease.announcing(_say_waiting), _command_turn(args):
+            return int(args.func(args) or 0)
+    except lease.DatabaseBusy as busy:
+        print(f"error: {busy}", file=sys.stderr)
+        return EXIT_BUSY
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -116,8 +123,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: a message, never a traceback
         if os.environ.get("KPI_DEBUG"):
             raise
-        if _DATABASE_LOCKED in str(exc):
-            print(f"error: {_IN_USE}", file=sys.stderr)
-            return 3
         print(f"error: {type(exc).__name__}: {exc} (set KPI_DEBUG=1 for details)", file=sys.stderr)
         return 3
+
+
+def _say_waiting(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _command_turn(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
+    """One turn on the DuckDB file for the whole command: its reads see one state and
+    it opens the file once. Loaders and daemons take turns per unit of work instead."""
+    from kpi import lease
+    from kpi.settings import load_settings
+
+    if args.command in TAKES_TURNS_ITSELF:
+        return contextlib.nullcontext()
+    return lease.turn(load_settings(getattr(args, "db", None)).duckdb_path)

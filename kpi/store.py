@@ -1,7 +1,7 @@
 """The store: one SQLAlchemy engine per database URL, schema creation, ledger and audit helpers.
 
-DuckDB allows a single read-write process, so callers create one engine and share it
-(the app caches it with ``st.cache_resource``; the CLI makes one per command).
+On the embedded DuckDB file, processes take turns (``kpi.lease``): each engine's
+connections live inside this process's turn, so the app, the CLI and cron share the file.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from kpi import dialect
 from kpi.settings import Settings
 from kpi.tables import FACT_TABLES, audit_log, batches, metadata
 
@@ -44,9 +45,9 @@ def create_engine(settings: Settings, sandbox: list[Path] | None = None) -> sa.E
     db_path = settings.duckdb_path
     if db_path is not None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(settings.db_url)
+    engine = sa.create_engine(settings.db_url, **dialect.engine_options(settings.db_url, db_path))
     if engine.dialect.name == "duckdb":
-        sa.event.listen(engine, "connect", _configure_duckdb)
+        sa.event.listen(engine, "connect", lambda conn, _rec: dialect.configure_duckdb(conn))
         if sandbox:
             folders = [str(Path(f).resolve()) + os.sep for f in sandbox]
             sa.event.listen(engine, "connect", lambda conn, _rec: _sandbox(conn, folders))
@@ -62,20 +63,6 @@ def _sandbox(dbapi_connection: Any, folders: list[str]) -> None:
     if enabled:
         dbapi_connection.execute("SET allowed_directories = ?", [folders])
         dbapi_connection.execute("SET enable_external_access = false")
-
-
-def _configure_duckdb(dbapi_connection: Any, _record: Any) -> None:
-    """Track query progress without printing it, and cap memory so big loads spill.
-
-    Progress is tracked (not printed) so the CLI and the app can show their own bars.
-
-    The cap (``KPI_DUCKDB_MEMORY``, default 640MB) keeps a 10M-row load under 1 GB of
-    process memory; DuckDB spills joins and sorts to its temp directory beyond it.
-    """
-    dbapi_connection.execute("SET enable_progress_bar = true")
-    dbapi_connection.execute("SET enable_progress_bar_print = false")
-    limit = os.environ.get("KPI_DUCKDB_MEMORY", "640MB")
-    dbapi_connection.execute("SET memory_limit = ?", [limit])
 
 
 def init_schema(engine: sa.Engine) -> None:
@@ -120,8 +107,7 @@ def any_row_order(conn: sa.Connection) -> Iterator[None]:
         duck.execute("RESET SESSION preserve_insertion_order")
 
 
-def is_duckdb(conn: sa.Connection | sa.Engine) -> bool:
-    return conn.dialect.name == "duckdb"
+is_duckdb = dialect.is_duckdb
 
 
 def raw_duckdb(conn: sa.Connection) -> Any:

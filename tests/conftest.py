@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -49,11 +50,14 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
     return _write
 
 
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m kpi`` in a subprocess, as a user would from a shell."""
     return subprocess.run(
         [sys.executable, "-m", "kpi", *args],
         cwd=cwd,
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         timeout=300,

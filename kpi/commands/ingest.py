@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from tqdm import tqdm
 
-from kpi import profiles, store
+from kpi import lease, profiles, store
 from kpi.cli import UsageError, add_db_option
 from kpi.ingest import IngestResult, Outcome, UndoRefused, undo_batch
 from kpi.ingest.imports import import_file
@@ -75,7 +75,8 @@ def run_ingest(args: argparse.Namespace) -> int:
             sha = hashing.result()
             if index + 1 < len(args.files):
                 hashing = hasher.submit(sha256_file, args.files[index + 1])
-            result = _ingest_with_progress(engine, settings, path, kind, profile, args, sha)
+            with lease.turn(settings.duckdb_path):
+                result = _ingest_with_progress(engine, settings, path, kind, profile, args, sha)
             print(result.summary())
             for problem in result.problems:
                 print("  " + problem.describe())

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from kpi import store, summary
+from kpi import dialect, store, summary
 from kpi.ingest import fast, read, validate
 from kpi.ingest.check import Checked, Progress, check_file
 from kpi.ingest.fast import NeedsDetailedCheck, NotPlain, Parse
@@ -191,7 +191,8 @@ def _load_batch(
         )
     batch_id = store.next_id(conn, batches.c.batch_id)
     with archiving(settings, info.sha, info.original) as keep_original:
-        rows = fast.stream_into_store(conn, source, spec, defaults, batch_id, progress, parse)
+        with dialect.loading_into(conn, FACT_TABLES[spec.kind]) as target:
+            rows = fast.stream_into_store(target, source, spec, defaults, batch_id, progress, parse)
         keep_original()
     if progress:
         progress("replacing corrected rows", 0.8)

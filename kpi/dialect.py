@@ -1,0 +1,150 @@
+"""Everything that differs between the embedded DuckDB file and a PostgreSQL server.
+
+The rest of ``kpi/`` speaks SQLAlchemy Core and asks this module when an engine needs
+something of its own: how connections are pooled and set up, how a bulk load reaches
+the table, how writers exclude each other, how a data version is read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.pool import QueuePool
+
+from kpi import lease as leases
+
+
+class Backend:
+    """Names of the supported engines (``engine.dialect.name``)."""
+
+    DUCKDB = "duckdb"
+    POSTGRESQL = "postgresql"
+
+
+class TurnPool(QueuePool):
+    """A pool whose checkouts run inside this process's turn on a DuckDB file.
+
+    Every checkout joins the turn (``kpi.lease``); when the last connection comes
+    back and the file has been idle for a moment, the lease closes the pooled
+    connections so another process can open the file.
+    """
+
+    lease: leases.Lease
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lease.add_pool(self)
+
+    def _do_get(self) -> Any:
+        self.lease.acquire()
+        try:
+            return _opened_despite_foreign_locks(super()._do_get)
+        except BaseException:
+            self.lease.release()
+            raise
+
+    def _do_return_conn(self, record: Any) -> None:
+        try:
+            super()._do_return_conn(record)
+        finally:
+            self.lease.release()
+
+
+def _opened_despite_foreign_locks(open_connection: Any) -> Any:
+    """Retry while a process that does not take turns (an older release, the DuckDB
+    shell) holds the file, up to the same bounded wait; then say the database is busy."""
+    deadline = time.monotonic() + leases.wait_limit()
+    while True:
+        try:
+            return open_connection()
+        except Exception as error:  # DuckDB raises its own IOException here
+            if "Could not set lock" not in str(error):
+                raise
+            if time.monotonic() >= deadline:
+                raise leases.DatabaseBusy(leases.busy_message(leases.wait_limit())) from None
+            time.sleep(0.05)
+
+
+def engine_options(url: str, duckdb_path: Path | None) -> dict[str, Any]:
+    """Keyword arguments for ``sa.create_engine`` on this backend."""
+    if url.startswith("postgresql"):
+        return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+    if duckdb_path is None:
+        return {}
+    lease = leases.lease_for(duckdb_path)
+    pool_class = type("TurnPool", (TurnPool,), {"lease": lease})
+    return {"poolclass": pool_class, "pool_size": 8, "max_overflow": 16}
+
+
+def configure_duckdb(dbapi_connection: Any) -> None:
+    """Track query progress without printing it, and cap memory so big loads spill.
+
+    The cap (``KPI_DUCKDB_MEMORY``, default 640MB) keeps a 10M-row load under 1 GB of
+    process memory; DuckDB spills joins and sorts to its temp directory beyond it.
+    """
+    dbapi_connection.execute("SET enable_progress_bar = true")
+    dbapi_connection.execute("SET enable_progress_bar_print = false")
+    limit = os.environ.get("KPI_DUCKDB_MEMORY", "640MB")
+    dbapi_connection.execute("SET memory_limit = ?", [limit])
+
+
+def is_duckdb(conn: sa.Connection | sa.Engine) -> bool:
+    return conn.dialect.name == Backend.DUCKDB
+
+
+@contextlib.contextmanager
+def loading_into(conn: sa.Connection, table: sa.Table) -> Iterator[sa.Connection]:
+    """Where the loader's streaming INSERT runs for ``table``.
+
+    DuckDB: the store's own connection, inside its transaction. PostgreSQL: a scratch
+    in-memory DuckDB with the same table, so the file is parsed and checked by the very
+    same SQL rules (and the same messages); when the block ends without error, its rows
+    go to the server with ``COPY ... FROM STDIN`` inside the caller's transaction.
+    """
+    if is_duckdb(conn):
+        yield conn
+        return
+    with tempfile.TemporaryDirectory(prefix="kpi-load-") as spill:
+        scratch = sa.create_engine("duckdb:///:memory:", poolclass=sa.pool.StaticPool)
+        try:
+            with scratch.begin() as staged:
+                configure_duckdb(staged.connection.dbapi_connection)
+                staged.exec_driver_sql(f"SET temp_directory = '{spill}'")
+                table.to_metadata(sa.MetaData()).create(staged)
+                yield staged
+                copy_rows(staged, conn, table)
+        finally:
+            scratch.dispose()
+
+
+def copy_rows(source: sa.Connection, target: sa.Connection, table: sa.Table) -> int:
+    """Send every row of ``table`` in DuckDB ``source`` to PostgreSQL ``target`` by COPY.
+
+    Rows travel as CSV made by Arrow, chunk by chunk, so memory stays bounded; an empty
+    unquoted field is NULL and a quoted one an empty string, as Arrow writes them.
+    """
+    import pyarrow.csv as pacsv
+
+    columns = [c.name for c in table.columns]
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    reader = source.connection.dbapi_connection.execute(
+        f'SELECT {quoted} FROM "{table.name}"'
+    ).fetch_record_batch(200_000)
+    sent = 0
+    cursor = target.connection.dbapi_connection.cursor()
+    copy_sql = f'COPY "{table.name}" ({quoted}) FROM STDIN WITH (FORMAT csv)'
+    with cursor.copy(copy_sql) as copy:
+        for batch in reader:
+            sink = io.BytesIO()
+            pacsv.write_csv(batch, sink, pacsv.WriteOptions(include_header=False))
+            copy.write(sink.getvalue())
+            sent += batch.num_rows
+    return sent
