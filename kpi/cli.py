@@ -49,6 +49,7 @@ COMMAND_MODULES: dict[str, str] = {
     "backup": "backup",
     "restore": "backup",
     "audit": "backup",
+    "db": "db",
 }
 
 
@@ -116,6 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: a message, never a traceback
         if os.environ.get("KPI_DEBUG"):
             raise
+        from kpi.migrate import SchemaError
+
+        if isinstance(exc, SchemaError):  # the database's schema is newer, or not upgraded
+            print(f"error: {exc}", file=sys.stderr)
+            return 3
         if _DATABASE_LOCKED in str(exc):
             print(f"error: {_IN_USE}", file=sys.stderr)
             return 3

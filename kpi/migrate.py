@@ -51,11 +51,12 @@ class SchemaState:
     has_tables: bool
 
     def describe(self) -> str:
+        """Fits "the database is ...": at revision N, empty, or from before migrations."""
         if self.revision is not None:
-            return f"revision {self.revision}"
+            return f"at revision {self.revision}"
         if self.has_tables:
-            return f"a release from before schema migrations (adopted as {BASELINE})"
-        return "empty (no tables yet)"
+            return f"from a release before schema migrations (adopted as revision {BASELINE})"
+        return "empty"
 
 
 def revisions() -> list[str]:
@@ -104,12 +105,13 @@ def ensure_current(engine: sa.Engine) -> None:
     _refuse_if_ahead(state)
     if os.environ.get(AUTO_UPGRADE_ENV, "1").strip().lower() in ("0", "false", "no"):
         raise SchemaError(
-            f"this database is {state.describe()}; this version needs revision "
+            f"the database is {state.describe()}; this version needs revision "
             f"{head_revision()}. Run `python -m kpi db upgrade` ({AUTO_UPGRADE_ENV}=0 turns "
             "off the automatic upgrade); nothing was changed."
         )
     before, after = upgrade(engine)
-    log.warning("upgraded the database schema from %s to revision %s", before.describe(), after)
+    if before.has_tables:  # creating a new database's tables is not news
+        log.warning("upgraded the database to revision %s (it was %s)", after, before.describe())
 
 
 def upgrade(engine: sa.Engine, target: str = "head") -> tuple[SchemaState, str]:
@@ -154,7 +156,7 @@ def suggested_ops(engine: sa.Engine) -> str:
 
     with engine.connect() as conn:
         ops = produce_migrations(_context(conn, _script()), metadata).upgrade_ops
-    return render_python_code(ops, migration_context=None) if ops else ""
+    return "" if ops.is_empty() else render_python_code(ops)
 
 
 def _script() -> ScriptDirectory:
