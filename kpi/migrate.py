@@ -59,18 +59,18 @@ class SchemaState:
         return "empty"
 
 
-def revisions() -> list[str]:
+def revisions(scripts: Path = SCRIPTS) -> list[str]:
     """Revision ids in order: the ``NNNN`` prefixes of the files in ``versions/``.
 
     Why not ask Alembic: this runs on every open, and a directory listing is free.
     tests/test_migrations.py checks that Alembic sees the same linear history.
     """
-    names = (p.name for p in (SCRIPTS / "versions").glob("[0-9]*_*.py"))
+    names = (p.name for p in (scripts / "versions").glob("[0-9]*_*.py"))
     return sorted(name.split("_", 1)[0] for name in names)
 
 
-def head_revision() -> str:
-    return revisions()[-1]
+def head_revision(scripts: Path = SCRIPTS) -> str:
+    return revisions(scripts)[-1]
 
 
 def read_state(conn: sa.Connection) -> SchemaState:
@@ -87,11 +87,11 @@ def read_state(conn: sa.Connection) -> SchemaState:
     return SchemaState(found[0] if found else None, True)
 
 
-def _refuse_if_ahead(state: SchemaState) -> None:
-    if state.revision is not None and state.revision not in revisions():
+def _refuse_if_ahead(state: SchemaState, scripts: Path = SCRIPTS) -> None:
+    if state.revision is not None and state.revision not in revisions(scripts):
         raise SchemaError(
             f"this database is at schema revision {state.revision}, made by a newer release "
-            f"of this software; this version needs revision {head_revision()}. Install the "
+            f"of this software; this version needs revision {head_revision(scripts)}. Install the "
             "newer release (or restore a backup made with this one); nothing was changed."
         )
 
@@ -114,7 +114,9 @@ def ensure_current(engine: sa.Engine) -> None:
         log.warning("upgraded the database to revision %s (it was %s)", after, before.describe())
 
 
-def upgrade(engine: sa.Engine, target: str = "head") -> tuple[SchemaState, str]:
+def upgrade(
+    engine: sa.Engine, target: str = "head", scripts: Path = SCRIPTS
+) -> tuple[SchemaState, str]:
     """Run every revision up to ``target`` in one transaction: all of them or none.
 
     Returns the state before and the revision after. PostgreSQL: an advisory lock makes
@@ -122,12 +124,12 @@ def upgrade(engine: sa.Engine, target: str = "head") -> tuple[SchemaState, str]:
     """
     from alembic.operations import Operations
 
-    script = _script()
+    script = _script(scripts)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_UPGRADE_LOCK})
         before = read_state(conn)
-        _refuse_if_ahead(before)
+        _refuse_if_ahead(before, scripts)
 
         def steps(rev: Any, _context: Any) -> Any:
             return script._upgrade_revs(target, rev)  # what `alembic upgrade` calls
@@ -138,14 +140,15 @@ def upgrade(engine: sa.Engine, target: str = "head") -> tuple[SchemaState, str]:
         return before, read_state(conn).revision or ""
 
 
-def differences(engine: sa.Engine) -> list[Any]:
-    """What Alembic's autogenerate finds between kpi.tables and this database's schema."""
+def differences(engine: sa.Engine, metadata: sa.MetaData | None = None) -> list[Any]:
+    """What Alembic's autogenerate finds between kpi.tables (or ``metadata``) and this
+    database's schema; empty when they match."""
     from alembic.autogenerate import compare_metadata
 
-    from kpi.tables import metadata
+    from kpi import tables
 
     with engine.connect() as conn:
-        return compare_metadata(_context(conn, _script()), metadata)
+        return compare_metadata(_context(conn, _script()), metadata or tables.metadata)
 
 
 def suggested_ops(engine: sa.Engine) -> str:
@@ -159,10 +162,10 @@ def suggested_ops(engine: sa.Engine) -> str:
     return "" if ops.is_empty() else render_python_code(ops)
 
 
-def _script() -> ScriptDirectory:
+def _script(scripts: Path = SCRIPTS) -> ScriptDirectory:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory(str(SCRIPTS))
+    return ScriptDirectory(str(scripts))
 
 
 def _context(conn: sa.Connection, script: ScriptDirectory, fn: Any = None) -> MigrationContext:

@@ -7,9 +7,11 @@
    batch (recreate) operations fail. ``DuckDBInspector`` reads DuckDB's own catalog
    functions instead; ``use_duckdb_inspector`` installs it on one engine's dialect only.
 
-DuckDB's ALTER TABLE cannot add or drop constraints (unique, foreign key, check) nor add a
-NOT NULL column in one step: write those as ``op.batch_alter_table(name,
-recreate="always")``, which copies the table through the inspector below.
+DuckDB 2.0's ALTER TABLE adds, drops, renames and retypes columns, sets NOT NULL and
+defaults, and adds unique constraints, so plain ``op`` calls work. It refuses to drop or
+retype a column while an index depends on it or on a later column: write those as
+``with op.batch_alter_table(name, recreate="always")``, which copies the table (through
+the inspector below) and puts its indexes back.
 """
 
 from __future__ import annotations
