@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 import sqlalchemy as sa
 
@@ -28,6 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     diff = actions.add_parser(
         "diff",
         help="for developers: the Alembic operations a new revision needs for kpi/tables.py",
+    )
+    diff.add_argument(
+        "--write",
+        metavar="SLUG",
+        help="write the new revision to kpi/migrations/versions/NNNN_SLUG.py instead",
     )
     diff.set_defaults(func=run_diff)
     for sub in (upgrade, version):
@@ -68,13 +74,50 @@ def _status(state: migrate.SchemaState, head: str) -> str:
     return f"the database is {state.describe()}; run `python -m kpi db upgrade`"
 
 
-def run_diff(_args: argparse.Namespace) -> int:
-    """Compare kpi/tables.py with a scratch in-memory DuckDB database at the head revision."""
+_REVISION = '''"""TODO: say what changed in kpi/tables.py and why.
+
+Revision ID: {revision}
+Revises: {previous}
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{revision}"
+down_revision = "{previous}"
+
+
+def upgrade() -> None:
+{ops}
+'''
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """Print (or write) a new revision for what kpi/tables.py has beyond the head revision.
+
+    The operations come from comparing kpi/tables.py with a scratch in-memory DuckDB
+    database at the head revision.
+    """
     engine = sa.create_engine("duckdb:///:memory:")
     try:
         migrate.upgrade(engine)
-        code = migrate.suggested_ops(engine)
+        ops = migrate.suggested_ops(engine)
     finally:
         engine.dispose()
-    print(code or "# kpi/tables.py matches the head revision: no new revision needed")
+    head = migrate.head_revision()
+    if not ops:
+        print(f"kpi/tables.py matches the head revision {head}: no new revision needed")
+        return 0
+    revision = f"{int(head) + 1:04d}"
+    body = "\n".join(line for line in ops.splitlines() if "# ###" not in line)
+    text = _REVISION.format(revision=revision, previous=head, ops=body)
+    if not args.write:
+        print(text, end="")
+        return 0
+    slug = re.sub(r"[^a-z0-9]+", "_", args.write.lower()).strip("_") or "change"
+    path = migrate.SCRIPTS / "versions" / f"{revision}_{slug}.py"
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}; check it, then run tests/test_migrations.py")
     return 0
