@@ -50,6 +50,7 @@ COMMAND_MODULES: dict[str, str] = {
     "backup": "backup",
     "restore": "backup",
     "audit": "backup",
+    "db": "db",
 }
 
 
@@ -123,6 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: a message, never a traceback
         if os.environ.get("KPI_DEBUG"):
             raise
+        from kpi.migrate import SchemaError
+
+        if isinstance(exc, SchemaError):  # the database's schema is newer, or not upgraded
+            print(f"error: {exc}", file=sys.stderr)
+            return 3
         print(f"error: {type(exc).__name__}: {exc} (set KPI_DEBUG=1 for details)", file=sys.stderr)
         return 3
 

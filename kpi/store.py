@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from kpi import dialect
+from kpi import dialect, migrate
 from kpi.settings import Settings
-from kpi.tables import FACT_TABLES, audit_log, batches, metadata
+from kpi.tables import FACT_TABLES, audit_log, batches
 
 if TYPE_CHECKING:  # pandas and pyarrow are imported lazily: the CLI starts faster
     import pandas as pd
@@ -37,11 +37,23 @@ class BatchStatus:
 
 
 def create_engine(settings: Settings, sandbox: list[Path] | None = None) -> sa.Engine:
-    """Open (and create if needed) the database behind ``settings.db_url``.
+    """Open (and create if needed) the database behind ``settings.db_url``, at the schema
+    this code needs: upgraded in place if older, ``SchemaError`` if newer (kpi.migrate).
 
     ``sandbox`` limits DuckDB's file access to those folders (the app passes its upload
     temp folder and the database folder), so no SQL can read or write anything else.
     """
+    engine = open_engine(settings, sandbox)
+    try:
+        init_schema(engine)
+    except BaseException:
+        engine.dispose()  # DuckDB: release the file, so the caller can report and move on
+        raise
+    return engine
+
+
+def open_engine(settings: Settings, sandbox: list[Path] | None = None) -> sa.Engine:
+    """The engine alone, schema untouched: for ``db version`` and ``db upgrade``."""
     db_path = settings.duckdb_path
     if db_path is not None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +63,6 @@ def create_engine(settings: Settings, sandbox: list[Path] | None = None) -> sa.E
         if sandbox:
             folders = [str(Path(f).resolve()) + os.sep for f in sandbox]
             sa.event.listen(engine, "connect", lambda conn, _rec: _sandbox(conn, folders))
-    init_schema(engine)
     return engine
 
 
@@ -66,20 +77,12 @@ def _sandbox(dbapi_connection: Any, folders: list[str]) -> None:
 
 
 def init_schema(engine: sa.Engine) -> None:
-    """Create missing tables; declared in code because reflection is unreliable here.
+    """Bring the schema to the current revision (one cheap query when it already is).
 
-    One information_schema query (portable to PostgreSQL) replaces a has-table query per
-    table, and the creates share one transaction: every CLI command opens the store.
+    Creates every table in an empty database, upgrades an older one unless
+    ``KPI_AUTO_UPGRADE=0``, and raises ``kpi.migrate.SchemaError`` otherwise.
     """
-    existing_sql = sa.text(
-        "SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = current_schema() AND table_catalog = current_database()"
-    )
-    with engine.begin() as conn:
-        existing = set(conn.execute(existing_sql).scalars())
-        missing = [table for table in metadata.sorted_tables if table.name not in existing]
-        if missing:
-            metadata.create_all(conn, tables=missing, checkfirst=False)
+    migrate.ensure_current(engine)
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ import streamlit as st
 
 from kpi import store, summary
 from kpi.demo import seed_if_empty
+from kpi.migrate import SchemaError
 from kpi.settings import Settings, load_settings
 
 NO_DEMO_ENV = "KPI_NO_DEMO"
@@ -48,7 +49,12 @@ def _sandbox_folders(conf: Settings) -> list[Path] | None:
 
 
 def engine() -> sa.Engine:
-    return engine_for(settings().db_url)
+    """The engine; a database this version cannot use stops the page with the reason."""
+    try:
+        return engine_for(settings().db_url)
+    except SchemaError as exc:
+        st.error(f"The database cannot be opened: {exc}", icon=":material/database:")
+        st.stop()
 
 
 def keep_summaries_current(bind: sa.Engine) -> None:
