@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -84,6 +85,16 @@ def engine_options(url: str, duckdb_path: Path | None) -> dict[str, Any]:
     return {"poolclass": pool_class, "pool_size": 8, "max_overflow": 16}
 
 
+def configure_postgresql(dbapi_connection: Any) -> None:
+    """Planner settings for our queries: the summaries' and reports' joins over whole
+    date ranges are hash joins; nested loops chosen on stale estimates took minutes,
+    and JIT compilation costs more than it saves on queries of this size."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET enable_nestloop = off")
+        cursor.execute("SET jit = off")
+    dbapi_connection.commit()
+
+
 def configure_duckdb(dbapi_connection: Any) -> None:
     """Track query progress without printing it, and cap memory so big loads spill.
 
@@ -137,7 +148,7 @@ def copy_rows(source: sa.Connection, target: sa.Connection, table: sa.Table) -> 
     quoted = ", ".join(f'"{name}"' for name in columns)
     reader = source.connection.dbapi_connection.execute(
         f'SELECT {quoted} FROM "{table.name}"'
-    ).fetch_record_batch(200_000)
+    ).to_arrow_reader(200_000)
     sent = 0
     cursor = target.connection.dbapi_connection.cursor()
     copy_sql = f'COPY "{table.name}" ({quoted}) FROM STDIN WITH (FORMAT csv)'
@@ -148,3 +159,59 @@ def copy_rows(source: sa.Connection, target: sa.Connection, table: sa.Table) -> 
             copy.write(sink.getvalue())
             sent += batch.num_rows
     return sent
+
+
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|COPY)\b", re.IGNORECASE)
+_BUMP = "UPDATE data_version SET version = version + 1"
+_WRITE_LOCK_KEY = 7_305_001  # any fixed number; PostgreSQL advisory locks are per database
+
+
+def track_writes(engine: sa.Engine) -> None:
+    """Bump ``data_version`` in every transaction that wrote, just before it commits.
+
+    Why at commit and in the same transaction: a reader that sees the new version also
+    sees the new rows, so it can never cache old rows under a new version.
+    """
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _mark(conn: sa.Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        if _WRITES.match(statement) and not statement.startswith(_BUMP):
+            conn.info["wrote"] = True
+
+    @sa.event.listens_for(engine, "commit")
+    def _bump(conn: sa.Connection) -> None:
+        if conn.info.pop("wrote", False):
+            conn.connection.dbapi_connection.cursor().execute(_BUMP)
+
+    @sa.event.listens_for(engine, "rollback")
+    def _forget(conn: sa.Connection) -> None:
+        conn.info.pop("wrote", None)
+
+
+def lock_writes(conn: sa.Connection) -> None:
+    """Make writers of every process wait for each other until this transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock (replicas, the CLI, the worker).
+    DuckDB: processes already take turns on the file, and threads use ``WRITE_LOCK``.
+    """
+    if conn.dialect.name == Backend.POSTGRESQL:
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK_KEY})
+
+
+def data_version(engine: sa.Engine, duckdb_path: Path | None) -> str:
+    """A token that changes whenever committed data changes.
+
+    DuckDB: the database and WAL files' sizes and times, read without opening the file
+    (so a rerun costs no turn). PostgreSQL: the ``data_version`` row, one cheap query.
+    """
+    if is_duckdb(engine):
+        if duckdb_path is None:
+            return "memory"
+        stats = []
+        for name in (str(duckdb_path), f"{duckdb_path}.wal"):
+            with contextlib.suppress(FileNotFoundError):
+                info = os.stat(name)
+                stats.append(f"{info.st_mtime_ns}:{info.st_size}")
+        return "|".join(stats)
+    with engine.connect() as conn:
+        return str(conn.execute(sa.text("SELECT version FROM data_version")).scalar())

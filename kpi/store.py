@@ -58,6 +58,9 @@ def open_engine(settings: Settings, sandbox: list[Path] | None = None) -> sa.Eng
     if db_path is not None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(settings.db_url, **dialect.engine_options(settings.db_url, db_path))
+    dialect.track_writes(engine)
+    if engine.dialect.name == dialect.Backend.POSTGRESQL:
+        sa.event.listen(engine, "connect", lambda conn, _rec: dialect.configure_postgresql(conn))
     if engine.dialect.name == "duckdb":
         sa.event.listen(engine, "connect", lambda conn, _rec: dialect.configure_duckdb(conn))
         if sandbox:
@@ -137,7 +140,9 @@ def insert_arrow(conn: sa.Connection, table: sa.Table, data: pa.Table) -> None:
 
 
 def next_id(conn: sa.Connection, column: sa.Column) -> int:
-    """Next integer id; safe because all writes go through one writer in one transaction."""
+    """Next integer id; safe because writers exclude each other until they commit
+    (``dialect.lock_writes``: advisory lock on PostgreSQL, turns on DuckDB)."""
+    dialect.lock_writes(conn)
     current = conn.execute(sa.select(sa.func.max(column))).scalar()
     return int(current or 0) + 1
 
@@ -200,3 +205,11 @@ def current_row_counts(engine: sa.Engine) -> dict[str, int]:
 
 def archive_path(settings: Settings, sha256: str) -> Path:
     return settings.archive_dir / sha256
+
+
+def data_version(engine: sa.Engine) -> str:
+    """Changes whenever committed data changes, in any process (cache keys in the app)."""
+    path = Path(engine.url.database) if engine.url.database and is_duckdb(engine) else None
+    if path is not None and str(path) == ":memory:":
+        path = None
+    return dialect.data_version(engine, path)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from kpi import store
+from kpi import dialect, store
 from kpi.schema import Kind
 from kpi.sources import (
     CURRENT,
@@ -163,6 +163,7 @@ def ensure_current(engine: sa.Engine, announce: Callable[[str], None] | None = N
     be rebuilt, so a caller can tell the user why it waits.
     """
     with store.WRITE_LOCK, engine.begin() as conn:
+        dialect.lock_writes(conn)
         stale = stale_kinds(conn)
         if not stale:
             return []

@@ -312,3 +312,11 @@ review_decisions = sa.Table(
     sa.Column("due_date", sa.Date),
     sa.Column("status", sa.String, nullable=False, server_default="open"),
 )
+
+# grain: one row; bumped by every write transaction, so a process (another replica, the
+# app beside a cron load) knows its cached results are stale with one cheap read
+data_version = sa.Table(
+    "data_version",
+    metadata,
+    sa.Column("version", sa.BigInteger, nullable=False),
+)

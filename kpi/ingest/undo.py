@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from kpi import store, summary
+from kpi import dialect, store, summary
 from kpi.schema import Kind
 from kpi.settings import Settings
 from kpi.tables import FACT_TABLES, batches
@@ -17,6 +17,7 @@ class UndoRefused(Exception):
 def undo_batch(engine: sa.Engine, settings: Settings, batch_id: int) -> str:
     """Revert ``batch_id`` in one transaction and return a one-line summary."""
     with store.WRITE_LOCK, engine.begin() as conn:
+        dialect.lock_writes(conn)
         row = conn.execute(sa.select(batches).where(batches.c.batch_id == batch_id)).first()
         if row is None:
             raise UndoRefused(f"There is no batch {batch_id}.")
