@@ -49,6 +49,7 @@ COMMAND_MODULES: dict[str, str] = {
     "backup": "backup",
     "restore": "backup",
     "audit": "backup",
+    "notify": "notify",
 }
 
 
