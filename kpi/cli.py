@@ -50,6 +50,8 @@ COMMAND_MODULES: dict[str, str] = {
     "restore": "backup",
     "audit": "backup",
     "notify": "notify",
+    "worker": "worker",
+    "schedules": "schedules",
 }
 
 

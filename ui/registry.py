@@ -33,6 +33,7 @@ class PageId(StrEnum):
     USERS = "users"
     AUDIT = "audit"
     SUBSCRIPTIONS = "subscriptions"
+    SCHEDULES = "schedules"
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,14 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/notifications:",
         Section.SETTINGS,
         filters=False,
+    ),
+    PageSpec(
+        PageId.SCHEDULES,
+        "Scheduled packs",
+        ":material/schedule_send:",
+        Section.SETTINGS,
+        _ADMIN,
+        False,
     ),
 )
 BY_ID = {spec.page: spec for spec in PAGES}
