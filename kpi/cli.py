@@ -52,6 +52,7 @@ COMMAND_MODULES: dict[str, str] = {
     "notify": "notify",
     "worker": "worker",
     "schedules": "schedules",
+    "watch": "watch",
 }
 
 
