@@ -72,12 +72,15 @@ if specs:
     pick = c1.selectbox("Schedule", list(labels), format_func=labels.get, key="sch_pick")
     chosen = specs[pick]
     toggle = "Disable" if chosen.enabled else "Enable"
-    if c2.button(toggle, key="sch_toggle"):
-        update_schedule(ctx.engine, ctx.user.name, replace(chosen, enabled=not chosen.enabled))
-        st.rerun()
-    if c3.button("Remove", key="sch_remove"):
-        remove_schedule(ctx.engine, ctx.user.name, pick)
-        st.rerun()
+    try:
+        if c2.button(toggle, key="sch_toggle"):
+            update_schedule(ctx.engine, ctx.user.name, replace(chosen, enabled=not chosen.enabled))
+            st.rerun()
+        if c3.button("Remove", key="sch_remove"):
+            remove_schedule(ctx.engine, ctx.user.name, pick)
+            st.rerun()
+    except ScheduleError as gone:  # changed meanwhile in another tab
+        st.error(str(gone))
 
 st.subheader("Messages sent")
 sent = list_sent(ctx.engine)

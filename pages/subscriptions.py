@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kpi.auth import Action
 from kpi.catalogue import CATALOGUE
 from kpi.notify.signals import EVENT_LABELS, Event
 from kpi.notify.subscriptions import (
@@ -15,7 +16,7 @@ from kpi.notify.subscriptions import (
     remove_subscription,
     subscriptions_frame,
 )
-from ui import widgets
+from ui import session, widgets
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
@@ -56,7 +57,8 @@ if st.button("Subscribe", type="primary", icon=":material/notifications_active:"
     wanted = Subscription(me, address, tuple(events), Cadence(cadence), tuple(kpis),
                           tuple(plants), tuple(lines), int(hour))  # fmt: skip
     try:
-        new_id = add_subscription(ctx.engine, me, wanted)
+        may_hook = session.may(Action.MANAGE_SETTINGS)
+        new_id = add_subscription(ctx.engine, me, wanted, allow_webhook=may_hook)
     except SubscriptionError as refused:
         st.error(str(refused))
     else:
@@ -69,5 +71,9 @@ if not mine.empty:
     labels = {i: f"#{i} · {a}" for i, a in zip(mine["id"], mine["address"], strict=True)}
     gone = c1.selectbox("Subscription", list(labels), format_func=labels.get, key="sub_remove")
     if c2.button("Remove", key="sub_remove_button"):
-        remove_subscription(ctx.engine, me, int(gone), owner=me)
-        st.rerun()
+        try:
+            remove_subscription(ctx.engine, me, int(gone), owner=me)
+        except SubscriptionError as refused:  # removed meanwhile in another tab
+            st.error(str(refused))
+        else:
+            st.rerun()

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from kpi import store
 from kpi.actions import NewAction, create_action
 from kpi.alerts import acknowledge
+from kpi.notify.channels import Channel, Message, send
 from kpi.notify.config import ConfigError, Outbound, load_outbound, read_secrets
 from kpi.notify.run import notify
 from kpi.notify.sent_log import list_sent
@@ -188,3 +189,14 @@ def test_bad_subscriptions_are_refused_and_removal_is_per_owner(engine):
         remove_subscription(engine, "y", sub_id, owner="y")
     remove_subscription(engine, "x", sub_id, owner="x")
     assert list_subscriptions(engine) == []
+
+
+def test_only_admins_choose_webhooks_and_subjects_stay_one_header(engine, smtp_inbox):  # noqa: F811
+    hook = Subscription("vera", "https://hooks.example/x")
+    with pytest.raises(SubscriptionError, match="only an admin"):
+        add_subscription(engine, "vera", hook, allow_webhook=False)
+    inbox, outbound = smtp_inbox
+    sneaky = Message(Channel.EMAIL, "a@example.com", "Weekly\r\nBcc: evil@example.com", "hi")
+    send(sneaky, outbound.smtp)
+    assert inbox.mails[0]["Subject"] == "Weekly Bcc: evil@example.com"
+    assert inbox.mails[0]["Bcc"] is None and inbox.rcpts == [["a@example.com"]]

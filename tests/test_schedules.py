@@ -20,7 +20,7 @@ from kpi.schedules.book import (
     schedules_frame,
 )
 from kpi.schedules.rules import Window, parse_rule, window_period
-from kpi.schedules.runner import RunStatus, run_due
+from kpi.schedules.runner import RunStatus, _claim, run_due
 from kpi.settings import load_settings
 from kpi.tables import schedule_runs, schedules
 from tests.conftest import run_cli
@@ -178,3 +178,13 @@ def test_cli_schedules_and_worker_once(db_url, smtp_inbox, monkeypatch):  # noqa
     assert run_cli("schedules", "disable", "1", "--db", db_url).returncode == 0
     assert run_cli("schedules", "remove", "1", "--db", db_url).returncode == 0
     assert run_cli("schedules", "remove", "1", "--db", db_url).returncode == 2
+
+
+def test_a_run_is_claimed_once_even_by_two_workers(engine):
+    """The race between reading the runs and claiming one: the primary key decides."""
+    due = [dt.datetime(2026, 10, 19, 7), dt.datetime(2026, 10, 26, 7)]
+    assert _claim(engine, 1, due, MONDAY) is True
+    assert _claim(engine, 1, due[1:], MONDAY) is False, "the second worker backs off"
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(schedule_runs).order_by("due_at")).all()
+    assert [r.status for r in rows] == ["missed", "running"]

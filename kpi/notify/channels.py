@@ -86,7 +86,8 @@ def _chat_text(message: Message) -> str:
 def send_email(config: SmtpConfig, message: Message) -> None:
     """One e-mail, with STARTTLS (verified against the system or the configured CA)."""
     mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = config.sender, message.recipient, message.subject
+    subject = " ".join(message.subject.split())  # a line break would start a new header
+    mail["From"], mail["To"], mail["Subject"] = config.sender, message.recipient, subject
     mail.set_content(message.text)
     if message.attachment is not None:
         main, _, sub = message.attachment.mime.partition("/")
@@ -101,7 +102,7 @@ def send_email(config: SmtpConfig, message: Message) -> None:
             if config.user:
                 client.login(config.user, config.password)
             client.send_message(mail)
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, ValueError, smtplib.SMTPException) as exc:
         raise DeliveryError(f"SMTP {config.host}:{config.port}: {exc}") from None
 
 

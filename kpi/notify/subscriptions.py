@@ -90,9 +90,17 @@ def validate(sub: Subscription) -> Subscription:
     return sub
 
 
-def add_subscription(engine: sa.Engine, by: str, sub: Subscription) -> int:
-    """Store a subscription (audited); returns its id."""
+def add_subscription(
+    engine: sa.Engine, by: str, sub: Subscription, allow_webhook: bool = True
+) -> int:
+    """Store a subscription (audited); returns its id.
+
+    ``allow_webhook=False`` (the page, for non-admins): the worker POSTs to a webhook URL
+    from inside the network, so only admins may choose where.
+    """
     validate(sub)
+    if sub.channel is Channel.WEBHOOK and not allow_webhook:
+        raise SubscriptionError("address: only an admin may send signals to a webhook URL")
     with engine.begin() as conn:
         sub_id = next_id(conn, subscriptions.c.subscription_id)
         conn.execute(
