@@ -51,6 +51,10 @@ COMMAND_MODULES: dict[str, str] = {
     "restore": "backup",
     "audit": "backup",
     "db": "db",
+    "notify": "notify",
+    "worker": "worker",
+    "schedules": "schedules",
+    "watch": "watch",
 }
 
 

@@ -194,6 +194,14 @@ def suggest(saved: list[Profile], path: Path, sheet: str = "") -> list[Profile]:
     return sorted(fits, key=lambda p: -len(p.columns))
 
 
+def blocked_reasons(profile: Profile, preview: DraftPreview, has_lookup: bool) -> list[str]:
+    """Why a file must not be loaded with this profile yet (the Upload page and the watcher)."""
+    blocked = list(preview.formats_missing)
+    if profile.lookup and not has_lookup:
+        blocked.append("Upload the lookup file this profile needs.")
+    return blocked
+
+
 def parse_pairs(text: str) -> dict[str, str]:
     """``key = value`` lines (as typed in the editor) into a dict; blank lines ignored."""
     pairs = {}

@@ -320,3 +320,86 @@ data_version = sa.Table(
     metadata,
     sa.Column("version", sa.BigInteger, nullable=False),
 )
+
+# --- Outbound: notifications, scheduled packs, every message sent (kpi.notify, kpi.schedules)
+
+# grain: one row per user subscription to signals (empty filter text = everything)
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("subscription_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("user_name", sa.String, nullable=False),
+    sa.Column("channel", sa.String, nullable=False),  # email | webhook
+    sa.Column("address", sa.String, nullable=False),  # e-mail address or webhook URL
+    sa.Column("kpis", sa.String, nullable=False, server_default=""),  # comma list; "" = all
+    sa.Column("plants", sa.String, nullable=False, server_default=""),
+    sa.Column("lines", sa.String, nullable=False, server_default=""),
+    sa.Column("events", sa.String, nullable=False),  # comma list of kpi.notify.Event
+    sa.Column("cadence", sa.String, nullable=False),  # immediate | daily
+    sa.Column("digest_hour", sa.Integer, nullable=False, server_default="7"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String, nullable=False),
+)
+
+# grain: one row per subscription x signal it matched (the de-duplication key); sent_at
+# stays NULL while the signal waits for its digest
+notified_signals = sa.Table(
+    "notified_signals",
+    metadata,
+    sa.Column("subscription_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("signal_id", sa.String, primary_key=True),
+    sa.Column("title", sa.String, nullable=False),
+    sa.Column("message", sa.String, nullable=False),
+    sa.Column("link", sa.String, nullable=False),
+    sa.Column("first_seen_at", sa.DateTime, nullable=False),
+    sa.Column("sent_at", sa.DateTime),
+    sa.Column("message_id", sa.Integer),  # the sent_messages row
+)
+
+# grain: one row per scheduled pack (when, what, to whom); edited by admins
+schedules = sa.Table(
+    "schedules",
+    metadata,
+    sa.Column("schedule_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("rule", sa.String, nullable=False),  # e.g. "weekly mon 07:00"
+    sa.Column("report", sa.String, nullable=False),  # summary | review-pack
+    sa.Column("period", sa.String, nullable=False),  # last-week | last-month | ...
+    sa.Column("format", sa.String, nullable=False, server_default=""),  # pdf|xlsx|pptx; "" = none
+    sa.Column("plant", sa.String, nullable=False, server_default=""),  # "" = all plants
+    sa.Column("recipients", sa.String, nullable=False),  # addresses, role:NAME, webhook URLs
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("starts_at", sa.DateTime, nullable=False),  # no run is due before this
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String, nullable=False),
+)
+
+# grain: one row per schedule x due time handled (sent, failed, or missed during downtime);
+# the primary key is what stops a second worker or a restart from sending twice
+schedule_runs = sa.Table(
+    "schedule_runs",
+    metadata,
+    sa.Column("schedule_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("due_at", sa.DateTime, primary_key=True),
+    sa.Column("status", sa.String, nullable=False),  # running | sent | failed | missed
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("detail", sa.String, nullable=False, server_default=""),
+)
+
+# grain: one row per message sent (or attempted) to one recipient, by any outbound feature
+sent_messages = sa.Table(
+    "sent_messages",
+    metadata,
+    sa.Column("message_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("sent_at", sa.DateTime, nullable=False),
+    sa.Column("source", sa.String, nullable=False),  # "subscription 3" | "schedule 2"
+    sa.Column("due_at", sa.DateTime),  # the schedule run it belongs to
+    sa.Column("channel", sa.String, nullable=False),
+    sa.Column("recipient", sa.String, nullable=False),
+    sa.Column("subject", sa.String, nullable=False),
+    sa.Column("attachment_name", sa.String, nullable=False, server_default=""),
+    sa.Column("attachment_sha256", sa.String(64), nullable=False, server_default=""),
+    sa.Column("status", sa.String, nullable=False),  # sent | failed
+    sa.Column("error", sa.String, nullable=False, server_default=""),
+)

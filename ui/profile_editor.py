@@ -128,10 +128,7 @@ def describe(profile: Profile) -> str:
 
 
 def _blocked(profile: Profile, preview: drafts.DraftPreview, lookup: bytes | None) -> list[str]:
-    blocked = list(preview.formats_missing)
-    if profile.lookup and lookup is None:
-        blocked.append("Upload the lookup file this profile needs.")
-    return blocked
+    return drafts.blocked_reasons(profile, preview, lookup is not None)
 
 
 def start_from(key: str, profile: Profile | None) -> None:

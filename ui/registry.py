@@ -32,6 +32,8 @@ class PageId(StrEnum):
     TARGETS = "targets"
     USERS = "users"
     AUDIT = "audit"
+    SUBSCRIPTIONS = "subscriptions"
+    SCHEDULES = "schedules"
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,21 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(PageId.TARGETS, "Targets", ":material/flag:", Section.SETTINGS, _ADMIN, False),
     PageSpec(PageId.USERS, "Users", ":material/group:", Section.SETTINGS, _ADMIN, False),
     PageSpec(PageId.AUDIT, "Audit log", ":material/history:", Section.SETTINGS, _QA, False),
+    PageSpec(
+        PageId.SUBSCRIPTIONS,
+        "Notifications",
+        ":material/notifications:",
+        Section.SETTINGS,
+        filters=False,
+    ),
+    PageSpec(
+        PageId.SCHEDULES,
+        "Scheduled packs",
+        ":material/schedule_send:",
+        Section.SETTINGS,
+        _ADMIN,
+        False,
+    ),
 )
 BY_ID = {spec.page: spec for spec in PAGES}
 

@@ -1,0 +1,1 @@
+"""Scheduled packs: when (``rules``), what and to whom (``book``), and the runner."""
