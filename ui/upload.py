@@ -41,6 +41,10 @@ def plan_file(ctx: Context, upload, index: int) -> Plan:
     with st.expander(title, expanded=True, icon=":material/description:"):
         if first.sheets:
             st.selectbox("Sheet", first.sheets, key=sheet_key, help="The sheet to load.")
+        if pv.unreadable:  # no profile or mapping can read it: say why, load nothing
+            for problem in pv.problems:
+                st.error(problem)
+            return Plan(blocked=list(pv.problems))
         data = upload.getvalue()
         tag = f"{tag}_{pv.sheet}" if pv.sheet else tag  # a new sheet is a new choice
         choice = profile_editor.choose(ctx, pv, data, tag)
