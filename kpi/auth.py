@@ -95,6 +95,8 @@ def add_user(
         raise AuthError("Passwords must have at least 8 characters.")
     hashed = _HASHER.hash(password) if password else None
     with engine.begin() as conn:
+        if Role(role) is not Role.ADMIN:
+            _refuse_losing_the_last_admin(conn, name)
         conn.execute(users.delete().where(users.c.name == name))
         conn.execute(
             users.insert().values(
@@ -110,10 +112,33 @@ def add_user(
 
 def remove_user(engine: sa.Engine, name: str, by: str) -> None:
     with engine.begin() as conn:
+        _refuse_losing_the_last_admin(conn, name)
         gone = conn.execute(users.delete().where(users.c.name == name)).rowcount
         if not gone:
             raise AuthError(f"There is no user '{name}'.")
         store.record_audit(conn, by, "user removed", name)
+
+
+def _refuse_losing_the_last_admin(conn: sa.Connection, name: str) -> None:
+    """Refuse removing or demoting ``name`` when it is the only admin.
+
+    Why: without an admin nobody can manage users, and deleting every account would
+    reopen the app to everyone in open demo mode.
+    """
+    admins = (
+        conn.execute(sa.select(users.c.name).where(users.c.role == Role.ADMIN.value))
+        .scalars()
+        .all()
+    )
+    if admins == [name]:
+        raise AuthError(f"'{name}' is the last admin; make another account an admin first.")
+
+
+def current(engine: sa.Engine, name: str) -> User | None:
+    """The account as stored now (None once deleted): roles are never taken from a session."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+    return User(row.name, Role(row.role), row.email) if row else None
 
 
 def list_users(engine: sa.Engine) -> list[User]:

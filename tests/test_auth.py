@@ -57,9 +57,10 @@ def test_oidc_email_maps_to_role_and_changes_are_audited(engine) -> None:
         "bob", Role.ADMIN, "Bob@Plant.example"
     )
     assert auth.user_for_email(engine, "eve@plant.example") is None
+    auth.add_user(engine, "root", Role.ADMIN, by="root", email="root@plant.example")
     auth.remove_user(engine, "bob", by="root")
     actions = store.list_audit(engine)["action"].tolist()
-    assert actions == ["user removed", "user saved"]
+    assert actions == ["user removed", "user saved", "user saved"]
     with pytest.raises(AuthError, match="no user"):
         auth.remove_user(engine, "bob", by="root")
 

@@ -51,7 +51,6 @@ def frame(page: PageId) -> Context:
     user = session.current_user(engine)
     if user is None:
         session.login_form(engine)
-    session.remember(user)
     if not allowed(spec, user.role):
         st.error("You do not have access to this page.")
         _navigation(st.sidebar.container(), user, None)

@@ -16,6 +16,7 @@ from kpi import auth
 from kpi.auth import Action, User
 
 USER_KEY = "_kpi_signed_in_user"
+NOTICE_KEY = "_kpi_sign_in_notice"
 
 
 def oidc_configured() -> bool:
@@ -26,20 +27,45 @@ def oidc_configured() -> bool:
 
 
 def current_user(engine: sa.Engine) -> User | None:
-    """The signed-in user, the demo admin in open demo mode, or None (show the login)."""
+    """The signed-in user as stored now, the demo admin in open demo mode, or None.
+
+    The role is read from the accounts table on every call, never from a copy in the
+    session: a demoted user loses rights at the next action, a deleted one is signed out.
+    """
     if oidc_configured():
         if not st.user.is_logged_in:
             return None
         return auth.user_for_email(engine, str(st.user.get("email", "")))
     if not auth.users_configured(engine):
-        return auth.DEMO_USER
-    return st.session_state.get(USER_KEY)
+        return auth.DEMO_USER if client_is_local() else None
+    kept = st.session_state.get(USER_KEY)
+    if kept is None:
+        return None
+    user = auth.current(engine, kept.name)
+    if user is None:
+        st.session_state.pop(USER_KEY, None)
+        st.session_state[NOTICE_KEY] = "Your account no longer exists; you were signed out."
+    return user
+
+
+def client_is_local() -> bool:
+    """True for a browser on this machine: a loopback peer, with no proxy in between.
+
+    Open demo mode makes everyone an admin, so it serves only such clients. A request
+    relayed by a proxy carries forwarding headers and is never taken as local.
+    """
+    peer = st.context.ip_address  # None for 127.0.0.1 and ::1
+    if isinstance(peer, str) and peer:
+        return False
+    headers = {name.lower() for name in st.context.headers}
+    return not headers & {"x-forwarded-for", "forwarded", "x-real-ip"}
 
 
 def may(action: Action) -> bool:
-    """Server-side permission check for one action (commit, undo, save, ...)."""
-    user = st.session_state.get("_kpi_effective_user")
-    return auth.may(user, action)
+    """Server-side permission check for one action (commit, undo, save, ...), read now."""
+    from ui import bootstrap  # late: bootstrap opens the engine, session is imported early
+
+    return auth.may(current_user(bootstrap.engine()), action)
 
 
 def require(action: Action) -> None:
@@ -49,14 +75,18 @@ def require(action: Action) -> None:
         st.stop()
 
 
-def remember(user: User) -> None:
-    """Record the user this run acts as, for ``may`` and ``require``."""
-    st.session_state["_kpi_effective_user"] = user
-
-
 def login_form(engine: sa.Engine) -> None:
     """Sign-in for built-in accounts, or the OIDC button; stops the run until signed in."""
     st.title("Sign in")
+    if not auth.users_configured(engine):  # open demo mode, asked from another machine
+        st.error(
+            "This app has no accounts yet, so it serves only the machine it runs on. "
+            "Create the first admin there: `python -m kpi users add NAME --role admin`."
+        )
+        st.stop()
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.warning(notice)
     if oidc_configured():
         if st.user.is_logged_in:
             st.error("Your e-mail address has no account here; ask an admin to add it.")
@@ -80,6 +110,5 @@ def login_form(engine: sa.Engine) -> None:
 
 def sign_out() -> None:
     st.session_state.pop(USER_KEY, None)
-    st.session_state.pop("_kpi_effective_user", None)
     if oidc_configured() and st.user.is_logged_in:
         st.logout()

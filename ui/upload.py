@@ -177,6 +177,7 @@ def history(ctx: Context) -> None:
 
 
 def _undo(ctx: Context, batch_id: int) -> None:
+    session.require(Action.UNDO)
     try:
         outcome = undo_batch(ctx.engine, ctx.settings, batch_id)
     except UndoRefused as refused:
