@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from kpi import store, summary
 from kpi.auth import Action
@@ -82,11 +85,7 @@ def commit(ctx: Context, files: list, plans: list[Plan]) -> None:
     with st.status("Loading files…", expanded=True) as status:
         for upload, plan in zip(files, plans, strict=True):
             bar = st.progress(0.0, text=f"{upload.name}: reading")
-
-            def report(stage: str, fraction: float, bar=bar, name=upload.name) -> None:
-                bar.progress(min(max(fraction, 0.0), 1.0), text=f"{name}: {stage}")
-
-            result = _load(ctx, upload, plan, report)
+            result = _load(ctx, upload, plan, progress_reporter(bar, upload.name))
             bar.progress(1.0, text=result.summary())
             results.append(result)
         if any(r.outcome is Outcome.LOADED for r in results):
@@ -104,6 +103,19 @@ def commit(ctx: Context, files: list, plans: list[Plan]) -> None:
     if loaded:
         data.clear()
         filters.follow_new_data()
+
+
+def progress_reporter(bar, name: str) -> Callable[[str, float], None]:
+    """Move ``bar`` from any thread: the loader reports from a side thread that polls
+    DuckDB, and Streamlit refuses elements from a thread without this run's context."""
+    script_run = get_script_run_ctx()
+
+    def report(stage: str, fraction: float) -> None:
+        if get_script_run_ctx(suppress_warning=True) is None:
+            add_script_run_ctx(threading.current_thread(), script_run)
+        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{name}: {stage}")
+
+    return report
 
 
 def _load(ctx: Context, upload, plan: Plan, report) -> IngestResult:
