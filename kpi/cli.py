@@ -48,7 +48,7 @@ COMMAND_MODULES: dict[str, str] = {
     "users": "users",
     "backup": "backup",
     "restore": "backup",
-    "audit": "backup",
+    "audit": "audit",
 }
 
 

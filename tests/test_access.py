@@ -141,7 +141,7 @@ def test_a_deleted_user_is_signed_out_at_the_next_action(demo_db: str) -> None:
     engine.dispose()
     at.run()
     assert at.title[0].value == "Sign in"
-    assert any("no longer exists" in w.value for w in at.warning)
+    assert any("sign-in ended" in w.value for w in at.warning)
     assert USER_KEY not in at.session_state
 
 

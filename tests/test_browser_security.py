@@ -82,3 +82,55 @@ def test_open_demo_mode_serves_this_machine(open_server: int, page) -> None:
     page.goto(f"http://127.0.0.1:{open_server}/users", wait_until="domcontentloaded")
     page.get_by_role("heading", name="Users", level=1).wait_for(timeout=90_000)
     assert page.get_by_text("serves only the machine it runs on").count() == 0
+
+
+@pytest.fixture(scope="module")
+def account_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app with one admin account, on loopback."""
+    folder: Path = tmp_path_factory.mktemp("accounts")
+    url = f"duckdb:///{folder / 'kpi.duckdb'}"
+    subprocess.run(
+        [sys.executable, "-m", "kpi", "users", "add", "root", "--role", "admin",
+         "--password-stdin", "--db", url],
+        input=f"{PASSWORD}\n", text=True, cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    port = _free_port()
+    env = {**os.environ, "KPI_DB_URL": url, "KPI_NO_DEMO": "1"}
+    with (folder / "streamlit.log").open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}", proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+PASSWORD = "a long password"
+
+
+def test_a_refresh_keeps_the_sign_in_and_sign_out_ends_it(account_server: str, page) -> None:
+    page.goto(f"{account_server}/", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Sign in", level=1).wait_for(timeout=90_000)
+    page.get_by_role("textbox", name="Name").fill("root")
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Overview", level=1).wait_for(timeout=90_000)
+    page.wait_for_function("() => document.cookie.includes('kpi_session=')", timeout=30_000)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "kpi_session")
+    assert cookie["sameSite"] == "Strict" and len(cookie["value"]) >= 43
+    page.reload(wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Overview", level=1).wait_for(timeout=90_000)
+    page.goto(f"{account_server}/quality", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Quality", level=1).wait_for(timeout=90_000)
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("heading", name="Sign in", level=1).wait_for(timeout=90_000)
+    page.reload(wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Sign in", level=1).wait_for(timeout=90_000)

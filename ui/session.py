@@ -12,11 +12,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 import streamlit as st
 
-from kpi import auth
+from kpi import auth, sign_in
 from kpi.auth import Action, User
+from ui import sign_in_cookie
 
 USER_KEY = "_kpi_signed_in_user"
 NOTICE_KEY = "_kpi_sign_in_notice"
+TOKEN_KEY = "_kpi_sign_in_token"
 
 
 def oidc_configured() -> bool:
@@ -38,14 +40,33 @@ def current_user(engine: sa.Engine) -> User | None:
         return auth.user_for_email(engine, str(st.user.get("email", "")))
     if not auth.users_configured(engine):
         return auth.DEMO_USER if client_is_local() else None
-    kept = st.session_state.get(USER_KEY)
-    if kept is None:
-        return None
-    user = auth.current(engine, kept.name)
+    token = st.session_state.get(TOKEN_KEY)
+    if token is None and USER_KEY not in st.session_state:
+        token = sign_in_cookie.browser_token()  # a refresh, a bookmark or a typed URL
+        restored = sign_in.user_for_token(engine, token) if token else None
+        if restored is not None:
+            st.session_state[TOKEN_KEY], st.session_state[USER_KEY] = token, restored
+        return restored
+    if token is not None:  # the session's token: revoked at a password or role change
+        user = sign_in.user_for_token(engine, token)
+    else:
+        user = auth.current(engine, st.session_state[USER_KEY].name)
     if user is None:
-        st.session_state.pop(USER_KEY, None)
-        st.session_state[NOTICE_KEY] = "Your account no longer exists; you were signed out."
+        _end_session("Your sign-in ended (the account was changed or removed); sign in again.")
     return user
+
+
+def _end_session(notice: str) -> None:
+    st.session_state.pop(USER_KEY, None)
+    st.session_state.pop(TOKEN_KEY, None)
+    st.session_state[NOTICE_KEY] = notice
+    sign_in_cookie.forget()
+
+
+def client_id() -> str:
+    """Who is signing in, for throttling: the peer address ("local" on this machine)."""
+    peer = st.context.ip_address
+    return peer if isinstance(peer, str) and peer else "local"
 
 
 def client_is_local() -> bool:
@@ -84,6 +105,7 @@ def login_form(engine: sa.Engine) -> None:
             "Create the first admin there: `python -m kpi users add NAME --role admin`."
         )
         st.stop()
+    sign_in_cookie.write_pending()
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.warning(notice)
@@ -100,15 +122,24 @@ def login_form(engine: sa.Engine) -> None:
         submitted = st.form_submit_button("Sign in")
     if submitted:
         try:
-            st.session_state[USER_KEY] = auth.authenticate(engine, name.strip(), password)
+            user = sign_in.authenticate(engine, name, password, client_id())
         except auth.AuthError as refused:
             st.error(str(refused))
         else:
+            token = sign_in.issue_token(engine, user.name)
+            st.session_state[USER_KEY], st.session_state[TOKEN_KEY] = user, token
+            sign_in_cookie.remember(token)
             st.rerun()
     st.stop()
 
 
 def sign_out() -> None:
-    st.session_state.pop(USER_KEY, None)
+    """Revoke this browser's token, audit the sign-out and clear its cookie."""
+    from ui import bootstrap  # late: bootstrap opens the engine, session is imported early
+
+    user, token = st.session_state.pop(USER_KEY, None), st.session_state.pop(TOKEN_KEY, None)
+    if user is not None:
+        sign_in.sign_out(bootstrap.engine(), user.name, token)
+    sign_in_cookie.forget()
     if oidc_configured() and st.user.is_logged_in:
         st.logout()
