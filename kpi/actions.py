@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from kpi.catalogue import get_kpi
+from kpi.catalogue import Grain, get_kpi
 from kpi.metrics import compute, connected, make_query
 from kpi.spc_store import parse_scope, scope_key
 from kpi.store import next_id, now, record_audit
@@ -68,6 +68,7 @@ def create_action(engine: sa.Engine, user: str, new: NewAction) -> int:
     get_kpi(new.kpi)
     if not new.description.strip() or not new.owner.strip():
         raise ActionError("a corrective action needs a description and an owner")
+    _check_origin(new)
     stamp = now()
     values = dict(
         kpi=new.kpi, scope=scope_key(new.scope), grain=new.grain, period=new.period,
@@ -81,6 +82,25 @@ def create_action(engine: sa.Engine, user: str, new: NewAction) -> int:
         _log(conn, action_id, user, stamp, {"status": ("", Status.OPEN.value)})
         record_audit(conn, user, "action.create", f"action {action_id}", new.description)
     return action_id
+
+
+def _check_origin(new: NewAction) -> None:
+    """Refuse a grain or alert that no alert could have produced (they arrive by URL).
+
+    An alert id reads ``target|spc:KPI:SCOPE:GRAIN:YYYY-MM-DD``; it must name this
+    action's KPI, grain and period.
+    """
+    grains = {g.value for g in Grain}
+    if new.grain is not None and new.grain not in grains:
+        raise ActionError(f"unknown grain {new.grain[:40]!r}; choose from {', '.join(grains)}")
+    if new.alert_id is None:
+        return
+    kind, _, rest = new.alert_id.partition(":")
+    kpi, _, rest = rest.partition(":")
+    parts = rest.rsplit(":", 2)
+    expected = [new.grain, str(new.period)]
+    if kind not in ("target", "spc") or kpi != new.kpi or len(parts) != 3 or parts[1:] != expected:
+        raise ActionError(f"alert {new.alert_id[:80]!r} is not an alert of this KPI and period")
 
 
 def check_transition(old: Status, new: Status, row: Mapping[str, Any]) -> None:

@@ -2,26 +2,22 @@
 
 Roles nest: a viewer sees every dashboard and export, QA may also load and undo data
 and edit corrective actions, an admin may also change targets, users and settings.
-Passwords are hashed with argon2id; repeated failures lock a name for a while. With no
+Passwords are hashed with argon2id; signing in is in ``kpi.sign_in``. With no
 account at all the app runs in open demo mode, so a fresh install just works.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from kpi import store
-from kpi.tables import login_failures, users
+from kpi.tables import sign_in_tokens, users
 
-MAX_FAILURES = 5
-LOCKOUT = dt.timedelta(minutes=15)
-_HASHER = PasswordHasher()
+PASSWORD_HASHER = PasswordHasher()
 
 
 class Role(StrEnum):
@@ -93,9 +89,12 @@ def add_user(
         raise AuthError("A user needs a name and a password or an e-mail address.")
     if password is not None and len(password) < 8:
         raise AuthError("Passwords must have at least 8 characters.")
-    hashed = _HASHER.hash(password) if password else None
+    hashed = PASSWORD_HASHER.hash(password) if password else None
     with engine.begin() as conn:
+        if Role(role) is not Role.ADMIN:
+            _refuse_losing_the_last_admin(conn, name)
         conn.execute(users.delete().where(users.c.name == name))
+        conn.execute(sign_in_tokens.delete().where(sign_in_tokens.c.user_name == name))
         conn.execute(
             users.insert().values(
                 name=name,
@@ -110,42 +109,40 @@ def add_user(
 
 def remove_user(engine: sa.Engine, name: str, by: str) -> None:
     with engine.begin() as conn:
+        _refuse_losing_the_last_admin(conn, name)
         gone = conn.execute(users.delete().where(users.c.name == name)).rowcount
         if not gone:
             raise AuthError(f"There is no user '{name}'.")
+        conn.execute(sign_in_tokens.delete().where(sign_in_tokens.c.user_name == name))
         store.record_audit(conn, by, "user removed", name)
+
+
+def _refuse_losing_the_last_admin(conn: sa.Connection, name: str) -> None:
+    """Refuse removing or demoting ``name`` when it is the only admin.
+
+    Why: without an admin nobody can manage users, and deleting every account would
+    reopen the app to everyone in open demo mode.
+    """
+    admins = (
+        conn.execute(sa.select(users.c.name).where(users.c.role == Role.ADMIN.value))
+        .scalars()
+        .all()
+    )
+    if admins == [name]:
+        raise AuthError(f"'{name}' is the last admin; make another account an admin first.")
+
+
+def current(engine: sa.Engine, name: str) -> User | None:
+    """The account as stored now (None once deleted): roles are never taken from a session."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+    return User(row.name, Role(row.role), row.email) if row else None
 
 
 def list_users(engine: sa.Engine) -> list[User]:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(users).order_by(users.c.name)).all()
     return [User(r.name, Role(r.role), r.email) for r in rows]
-
-
-def authenticate(engine: sa.Engine, name: str, password: str) -> User:
-    """The user for a correct password; AuthError otherwise (also while locked out)."""
-    now = store.now()
-    with engine.begin() as conn:
-        recent = conn.execute(
-            sa.select(sa.func.count()).where(
-                login_failures.c.name == name, login_failures.c.failed_at > now - LOCKOUT
-            )
-        ).scalar()
-        if recent >= MAX_FAILURES:
-            raise AuthError("Too many failed logins for this name; try again in 15 minutes.")
-        row = conn.execute(sa.select(users).where(users.c.name == name)).first()
-        if row is not None and row.password_hash and _verify(row.password_hash, password):
-            conn.execute(login_failures.delete().where(login_failures.c.name == name))
-            return User(row.name, Role(row.role), row.email)
-        conn.execute(login_failures.insert().values(name=name, failed_at=now))
-    raise AuthError("Unknown name or wrong password.")
-
-
-def _verify(hashed: str, password: str) -> bool:
-    try:
-        return _HASHER.verify(hashed, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def user_for_email(engine: sa.Engine, email: str) -> User | None:

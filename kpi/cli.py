@@ -49,7 +49,7 @@ COMMAND_MODULES: dict[str, str] = {
     "users": "users",
     "backup": "backup",
     "restore": "backup",
-    "audit": "backup",
+    "audit": "audit",
     "db": "db",
     "notify": "notify",
     "worker": "worker",

@@ -7,6 +7,7 @@ A period is labelled by its first day. ISO weeks start on Monday, so the week of
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from kpi.catalogue import Grain
 
@@ -42,10 +43,13 @@ def period_start(grain: Grain, day: dt.date) -> dt.date | None:
     return day.replace(month=1, day=1)
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_date(text: str) -> dt.date:
     """Strict ISO dates only (YYYY-MM-DD): never guess day/month order."""
     try:
-        if len(text) != 10:
+        if not _ISO_DATE.fullmatch(text):  # fromisoformat also takes 20260105, 2026-W02-1
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:

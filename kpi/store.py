@@ -154,17 +154,21 @@ def now() -> dt.datetime:
 def record_audit(
     conn: sa.Connection, user: str, action: str, subject: str, detail: str = ""
 ) -> None:
-    """Append one line to the audit log inside the caller's transaction."""
-    conn.execute(
-        audit_log.insert().values(
-            event_id=next_id(conn, audit_log.c.event_id),
-            occurred_at=now(),
-            user_name=user,
-            action=action,
-            subject=subject,
-            detail=detail,
-        )
-    )
+    """Append one line to the audit log inside the caller's transaction, chained to the
+    line before it by its hash (``kpi.audit_chain``)."""
+    from kpi import audit_chain
+
+    entry = {
+        "event_id": next_id(conn, audit_log.c.event_id),
+        "occurred_at": now(),
+        "user_name": user,
+        "action": action,
+        "subject": subject,
+        "detail": detail,
+    }
+    previous = audit_chain.last_hash(conn)
+    entry_hash = audit_chain.entry_hash(entry, previous)
+    conn.execute(audit_log.insert().values(**entry, prev_hash=previous, entry_hash=entry_hash))
 
 
 def list_batches(engine: sa.Engine) -> pd.DataFrame:

@@ -88,6 +88,8 @@ audit_log = sa.Table(
     sa.Column("action", sa.String, nullable=False),
     sa.Column("subject", sa.String, nullable=False),
     sa.Column("detail", sa.String, nullable=False, server_default=""),
+    sa.Column("prev_hash", sa.String(64)),  # the previous entry's entry_hash ("" for the first)
+    sa.Column("entry_hash", sa.String(64)),  # SHA-256 of this entry and prev_hash (audit_chain)
 )
 
 # grain: one row per saved import profile (the profile itself is JSON in body)
@@ -112,12 +114,23 @@ users = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
-# grain: one row per failed login attempt (for rate limiting)
+# grain: one row per failed login attempt (for rate limiting; capped, see kpi.sign_in)
 login_failures = sa.Table(
     "login_failures",
     metadata,
     sa.Column("name", sa.String, nullable=False),
     sa.Column("failed_at", sa.DateTime, nullable=False),
+    sa.Column("client", sa.String, nullable=False, server_default=""),  # the peer address
+)
+
+# grain: one row per signed-in browser (built-in accounts); only the token's SHA-256
+sign_in_tokens = sa.Table(
+    "sign_in_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_name", sa.String, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_used_at", sa.DateTime, nullable=False),
 )
 
 

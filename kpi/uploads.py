@@ -44,6 +44,7 @@ class Preview:
     problems: list[str] = field(default_factory=list)
     sheets: tuple[str, ...] = ()  # an Excel workbook's sheets; empty for text files
     sheet: str = ""  # the sheet previewed
+    unreadable: bool = False  # refused as a whole (empty, binary, over a limit, ...)
 
     @property
     def delimiter_name(self) -> str:
@@ -78,6 +79,7 @@ def preview(data: bytes, file_name: str, sheet: str = "", rows: int = PREVIEW_RO
             source = ingest_read.inspect(path)
         except FileRejected as rejected:
             out.problems = [p.describe() for p in rejected.problems]
+            out.unreadable = True
             return out
         text = path.read_bytes() if out.sheets else data
     out.delimiter, out.headers = source.delimiter, tuple(source.headers)

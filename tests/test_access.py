@@ -118,3 +118,40 @@ def test_the_app_engine_cannot_touch_files_outside_its_folders(empty_db: str) ->
         conn.exec_driver_sql("SELECT * FROM read_csv('/etc/hostname')").fetchall()
     with engine.connect() as conn, pytest.raises(sa.exc.DBAPIError, match="Permission"):
         conn.exec_driver_sql("COPY (SELECT 1) TO '/root/leak.csv'")
+
+
+def test_a_demoted_user_loses_the_page_at_the_next_action(demo_db: str) -> None:
+    _add(demo_db, "admin", Role.ADMIN)
+    _add(demo_db, "quinn", Role.QA)
+    at = _as(auth.User("quinn", Role.QA), PageId.UPLOAD)
+    assert at.title[-1].value == "Upload"
+    engine = store.create_engine(load_settings(demo_db))
+    auth.add_user(engine, "quinn", Role.VIEWER, by="admin", password=PASSWORD)
+    engine.dispose()
+    at.run()
+    assert any("do not have access" in e.value for e in at.error)
+
+
+def test_a_deleted_user_is_signed_out_at_the_next_action(demo_db: str) -> None:
+    _add(demo_db, "admin", Role.ADMIN)
+    _add(demo_db, "quinn", Role.QA)
+    at = _as(auth.User("quinn", Role.QA), PageId.UPLOAD)
+    engine = store.create_engine(load_settings(demo_db))
+    auth.remove_user(engine, "quinn", by="admin")
+    engine.dispose()
+    at.run()
+    assert at.title[0].value == "Sign in"
+    assert any("sign-in ended" in w.value for w in at.warning)
+    assert USER_KEY not in at.session_state
+
+
+def test_the_last_admin_can_be_neither_removed_nor_demoted(engine) -> None:  # noqa: ANN001
+    auth.add_user(engine, "root", Role.ADMIN, by="cli", password=PASSWORD)
+    auth.add_user(engine, "quinn", Role.QA, by="root", password=PASSWORD)
+    with pytest.raises(auth.AuthError, match="last admin"):
+        auth.remove_user(engine, "root", by="root")
+    with pytest.raises(auth.AuthError, match="last admin"):
+        auth.add_user(engine, "root", Role.VIEWER, by="root", password=PASSWORD)
+    assert auth.current(engine, "root") == auth.User("root", Role.ADMIN)
+    auth.add_user(engine, "ann", Role.ADMIN, by="root", password=PASSWORD)
+    auth.remove_user(engine, "root", by="ann")  # another admin remains: allowed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from kpi import auth, store
+from kpi import auth, sign_in, store
 from kpi.auth import Action, AuthError, Role
 from kpi.tables import users
 from tests.conftest import run_cli
@@ -35,20 +35,20 @@ def test_passwords_are_hashed_and_checked(engine) -> None:
     with engine.connect() as conn:
         stored = conn.execute(sa.select(users.c.password_hash)).scalar()
     assert stored.startswith("$argon2id$") and "correct horse" not in stored
-    assert auth.authenticate(engine, "ann", "correct horse") == auth.User("ann", Role.QA)
+    assert sign_in.authenticate(engine, "ann", "correct horse") == auth.User("ann", Role.QA)
     with pytest.raises(AuthError, match="wrong password"):
-        auth.authenticate(engine, "ann", "wrong horse")
+        sign_in.authenticate(engine, "ann", "wrong horse")
     with pytest.raises(AuthError, match="wrong password"):
-        auth.authenticate(engine, "nobody", "correct horse")
+        sign_in.authenticate(engine, "nobody", "correct horse")
 
 
 def test_repeated_failures_lock_the_name(engine) -> None:
     auth.add_user(engine, "ann", Role.QA, by="admin", password="correct horse")
-    for _ in range(auth.MAX_FAILURES):
+    for _ in range(sign_in.MAX_PER_CLIENT_AND_NAME):
         with pytest.raises(AuthError, match="wrong password"):
-            auth.authenticate(engine, "ann", "guess")
-    with pytest.raises(AuthError, match="Too many failed logins"):
-        auth.authenticate(engine, "ann", "correct horse")
+            sign_in.authenticate(engine, "ann", "guess")
+    with pytest.raises(AuthError, match="Too many failed sign-ins"):
+        sign_in.authenticate(engine, "ann", "correct horse")
 
 
 def test_oidc_email_maps_to_role_and_changes_are_audited(engine) -> None:
@@ -57,9 +57,10 @@ def test_oidc_email_maps_to_role_and_changes_are_audited(engine) -> None:
         "bob", Role.ADMIN, "Bob@Plant.example"
     )
     assert auth.user_for_email(engine, "eve@plant.example") is None
+    auth.add_user(engine, "root", Role.ADMIN, by="root", email="root@plant.example")
     auth.remove_user(engine, "bob", by="root")
     actions = store.list_audit(engine)["action"].tolist()
-    assert actions == ["user removed", "user saved"]
+    assert actions == ["user removed", "user saved", "user saved"]
     with pytest.raises(AuthError, match="no user"):
         auth.remove_user(engine, "bob", by="root")
 

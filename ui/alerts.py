@@ -16,6 +16,7 @@ from kpi import alerts as lib
 from kpi.auth import PERMISSIONS, Action
 from kpi.auth import Role as AuthRole
 from kpi.catalogue import Grain
+from kpi.grains import parse_date
 from ui import filters
 
 FOCUS = "focus"  # a link parameter: apply the link's filters even mid-session
@@ -90,6 +91,6 @@ def _alert_row(ctx, alert: lib.Alert, acked: bool, by: str, editor: bool, i: int
 
 def parse_day(text: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(text) if text else None
+        return parse_date(text) if text else None
     except ValueError:
         return None

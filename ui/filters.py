@@ -8,12 +8,12 @@ Bad parameters fall back to defaults silently: a link never breaks a page.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from dataclasses import replace
 
 import streamlit as st
 
 from kpi.catalogue import Grain
+from kpi.grains import parse_date
 from kpi.views import GRAINS, Filters
 
 STATE = "_kpi_filters"
@@ -28,7 +28,7 @@ def from_params(params: dict[str, str], default: Filters) -> Filters:
     out = default
     for name, field in (("from", "date_from"), ("to", "date_to")):
         with contextlib.suppress(KeyError, ValueError, TypeError):
-            out = replace(out, **{field: dt.date.fromisoformat(params[name])})
+            out = replace(out, **{field: parse_date(params[name])})
     if params.get("grain") in {g.value for g in GRAINS}:
         out = replace(out, grain=Grain(params["grain"]))
     out = replace(out, plant=params.get("plant") or None, line=params.get("line") or None)

@@ -15,7 +15,7 @@ import streamlit as st
 from kpi.auth import DEMO_USER, Role, User
 from kpi.settings import Settings
 from kpi.views import Filters
-from ui import bootstrap, filters, session
+from ui import bootstrap, cache_guard, filters, session, sign_in_cookie
 from ui.data import Q, get
 from ui.registry import BY_ID, PageId, PageSpec, Section, allowed, visible
 
@@ -51,7 +51,8 @@ def frame(page: PageId) -> Context:
     user = session.current_user(engine)
     if user is None:
         session.login_form(engine)
-    session.remember(user)
+    sign_in_cookie.write_pending()
+    cache_guard.apply_request(user)
     if not allowed(spec, user.role):
         st.error("You do not have access to this page.")
         _navigation(st.sidebar.container(), user, None)

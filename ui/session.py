@@ -12,10 +12,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 import streamlit as st
 
-from kpi import auth
+from kpi import auth, sign_in
 from kpi.auth import Action, User
+from ui import sign_in_cookie
 
 USER_KEY = "_kpi_signed_in_user"
+NOTICE_KEY = "_kpi_sign_in_notice"
+TOKEN_KEY = "_kpi_sign_in_token"
 
 
 def oidc_configured() -> bool:
@@ -26,20 +29,64 @@ def oidc_configured() -> bool:
 
 
 def current_user(engine: sa.Engine) -> User | None:
-    """The signed-in user, the demo admin in open demo mode, or None (show the login)."""
+    """The signed-in user as stored now, the demo admin in open demo mode, or None.
+
+    The role is read from the accounts table on every call, never from a copy in the
+    session: a demoted user loses rights at the next action, a deleted one is signed out.
+    """
     if oidc_configured():
         if not st.user.is_logged_in:
             return None
         return auth.user_for_email(engine, str(st.user.get("email", "")))
     if not auth.users_configured(engine):
-        return auth.DEMO_USER
-    return st.session_state.get(USER_KEY)
+        return auth.DEMO_USER if client_is_local() else None
+    token = st.session_state.get(TOKEN_KEY)
+    if token is None and USER_KEY not in st.session_state:
+        token = sign_in_cookie.browser_token()  # a refresh, a bookmark or a typed URL
+        restored = sign_in.user_for_token(engine, token) if token else None
+        if restored is not None:
+            st.session_state[TOKEN_KEY], st.session_state[USER_KEY] = token, restored
+        return restored
+    if token is not None:  # the session's token: revoked at a password or role change
+        user = sign_in.user_for_token(engine, token)
+    else:
+        user = auth.current(engine, st.session_state[USER_KEY].name)
+    if user is None:
+        _end_session("Your sign-in ended (the account was changed or removed); sign in again.")
+    return user
+
+
+def _end_session(notice: str) -> None:
+    st.session_state.pop(USER_KEY, None)
+    st.session_state.pop(TOKEN_KEY, None)
+    st.session_state[NOTICE_KEY] = notice
+    sign_in_cookie.forget()
+
+
+def client_id() -> str:
+    """Who is signing in, for throttling: the peer address ("local" on this machine)."""
+    peer = st.context.ip_address
+    return peer if isinstance(peer, str) and peer else "local"
+
+
+def client_is_local() -> bool:
+    """True for a browser on this machine: a loopback peer, with no proxy in between.
+
+    Open demo mode makes everyone an admin, so it serves only such clients. A request
+    relayed by a proxy carries forwarding headers and is never taken as local.
+    """
+    peer = st.context.ip_address  # None for 127.0.0.1 and ::1
+    if isinstance(peer, str) and peer:
+        return False
+    headers = {name.lower() for name in st.context.headers}
+    return not headers & {"x-forwarded-for", "forwarded", "x-real-ip"}
 
 
 def may(action: Action) -> bool:
-    """Server-side permission check for one action (commit, undo, save, ...)."""
-    user = st.session_state.get("_kpi_effective_user")
-    return auth.may(user, action)
+    """Server-side permission check for one action (commit, undo, save, ...), read now."""
+    from ui import bootstrap  # late: bootstrap opens the engine, session is imported early
+
+    return auth.may(current_user(bootstrap.engine()), action)
 
 
 def require(action: Action) -> None:
@@ -49,14 +96,19 @@ def require(action: Action) -> None:
         st.stop()
 
 
-def remember(user: User) -> None:
-    """Record the user this run acts as, for ``may`` and ``require``."""
-    st.session_state["_kpi_effective_user"] = user
-
-
 def login_form(engine: sa.Engine) -> None:
     """Sign-in for built-in accounts, or the OIDC button; stops the run until signed in."""
     st.title("Sign in")
+    if not auth.users_configured(engine):  # open demo mode, asked from another machine
+        st.error(
+            "This app has no accounts yet, so it serves only the machine it runs on. "
+            "Create the first admin there: `python -m kpi users add NAME --role admin`."
+        )
+        st.stop()
+    sign_in_cookie.write_pending()
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.warning(notice)
     if oidc_configured():
         if st.user.is_logged_in:
             st.error("Your e-mail address has no account here; ask an admin to add it.")
@@ -70,16 +122,24 @@ def login_form(engine: sa.Engine) -> None:
         submitted = st.form_submit_button("Sign in")
     if submitted:
         try:
-            st.session_state[USER_KEY] = auth.authenticate(engine, name.strip(), password)
+            user = sign_in.authenticate(engine, name, password, client_id())
         except auth.AuthError as refused:
             st.error(str(refused))
         else:
+            token = sign_in.issue_token(engine, user.name)
+            st.session_state[USER_KEY], st.session_state[TOKEN_KEY] = user, token
+            sign_in_cookie.remember(token)
             st.rerun()
     st.stop()
 
 
 def sign_out() -> None:
-    st.session_state.pop(USER_KEY, None)
-    st.session_state.pop("_kpi_effective_user", None)
+    """Revoke this browser's token, audit the sign-out and clear its cookie."""
+    from ui import bootstrap  # late: bootstrap opens the engine, session is imported early
+
+    user, token = st.session_state.pop(USER_KEY, None), st.session_state.pop(TOKEN_KEY, None)
+    if user is not None:
+        sign_in.sign_out(bootstrap.engine(), user.name, token)
+    sign_in_cookie.forget()
     if oidc_configured() and st.user.is_logged_in:
         st.logout()

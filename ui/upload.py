@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from kpi import store, summary
 from kpi.auth import Action
@@ -41,6 +44,10 @@ def plan_file(ctx: Context, upload, index: int) -> Plan:
     with st.expander(title, expanded=True, icon=":material/description:"):
         if first.sheets:
             st.selectbox("Sheet", first.sheets, key=sheet_key, help="The sheet to load.")
+        if pv.unreadable:  # no profile or mapping can read it: say why, load nothing
+            for problem in pv.problems:
+                st.error(problem)
+            return Plan(blocked=list(pv.problems))
         data = upload.getvalue()
         tag = f"{tag}_{pv.sheet}" if pv.sheet else tag  # a new sheet is a new choice
         choice = profile_editor.choose(ctx, pv, data, tag)
@@ -78,11 +85,7 @@ def commit(ctx: Context, files: list, plans: list[Plan]) -> None:
     with st.status("Loading files…", expanded=True) as status:
         for upload, plan in zip(files, plans, strict=True):
             bar = st.progress(0.0, text=f"{upload.name}: reading")
-
-            def report(stage: str, fraction: float, bar=bar, name=upload.name) -> None:
-                bar.progress(min(max(fraction, 0.0), 1.0), text=f"{name}: {stage}")
-
-            result = _load(ctx, upload, plan, report)
+            result = _load(ctx, upload, plan, progress_reporter(bar, upload.name))
             bar.progress(1.0, text=result.summary())
             results.append(result)
         if any(r.outcome is Outcome.LOADED for r in results):
@@ -100,6 +103,19 @@ def commit(ctx: Context, files: list, plans: list[Plan]) -> None:
     if loaded:
         data.clear()
         filters.follow_new_data()
+
+
+def progress_reporter(bar, name: str) -> Callable[[str, float], None]:
+    """Move ``bar`` from any thread: the loader reports from a side thread that polls
+    DuckDB, and Streamlit refuses elements from a thread without this run's context."""
+    script_run = get_script_run_ctx()
+
+    def report(stage: str, fraction: float) -> None:
+        if get_script_run_ctx(suppress_warning=True) is None:
+            add_script_run_ctx(threading.current_thread(), script_run)
+        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{name}: {stage}")
+
+    return report
 
 
 def _load(ctx: Context, upload, plan: Plan, report) -> IngestResult:
@@ -173,6 +189,7 @@ def history(ctx: Context) -> None:
 
 
 def _undo(ctx: Context, batch_id: int) -> None:
+    session.require(Action.UNDO)
     try:
         outcome = undo_batch(ctx.engine, ctx.settings, batch_id)
     except UndoRefused as refused:

@@ -1,9 +1,8 @@
-"""CLI: ``backup``, ``restore`` and ``audit`` — keeping the quality record safe."""
+"""CLI: ``backup`` and ``restore`` — keeping the quality record safe (``audit``: audit.py)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from kpi import backup, store
@@ -18,9 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     back = subparsers.add_parser("restore", help="replace the database with a backup")
     back.add_argument("path", type=Path, metavar="PATH", help="backup file to restore")
     back.set_defaults(func=run_restore)
-    audit = subparsers.add_parser("audit", help="who changed what, when (CSV)")
-    audit.set_defaults(func=run_audit)
-    for parser in (save, back, audit):
+    for parser in (save, back):
         add_db_option(parser)
 
 
@@ -41,12 +38,4 @@ def run_restore(args: argparse.Namespace) -> int:
     except backup.BackupError as exc:
         raise UsageError(str(exc)) from None
     print(f"restored {args.path}; the previous database was kept as {kept}")
-    return 0
-
-
-def run_audit(args: argparse.Namespace) -> int:
-    from kpi.exports import to_csv_bytes  # pandas is slow to import; only this command needs it
-
-    engine = store.create_engine(load_settings(args.db))
-    sys.stdout.buffer.write(to_csv_bytes(store.list_audit(engine)))
     return 0

@@ -72,6 +72,11 @@ def _build_query(args: argparse.Namespace):
         dim, sep, value = item.partition("=")
         if not sep:
             raise UsageError(f"--where {item!r}: use DIM=VALUE")
+        if dim.strip() in {d for d, _ in where}:
+            raise UsageError(
+                f"--where names {dim.strip()!r} twice; filters on different dimensions "
+                "are combined with AND, so give one value per dimension"
+            )
         where.append((dim.strip(), value))
     try:
         return make_query(

@@ -8,14 +8,20 @@ an Excel date serial (days since 1899-12-30), which is how Excel stores dates.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from kpi.ingest.problems import FileRejected, Problem
+from kpi.ingest.problems import MAX_LISTED_PROBLEMS, FileRejected, Problem
+from kpi.ingest.workbook_limits import check_workbook
 
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_BAD_SERIAL = (
+    "is not an Excel date: a number in a date column is a date serial "
+    "(days since 1899-12-30), and this one is beyond any calendar date"
+)
 XLSX_MAGIC = b"PK\x03\x04"
 
 
@@ -25,6 +31,8 @@ def is_workbook(path: Path) -> bool:
 
 
 def sheet_names(path: Path) -> list[str]:
+    """The workbook's sheets; the workbook is first checked against the fixed limits."""
+    check_workbook(path)
     try:
         return list(CalamineWorkbook.from_path(str(path)).sheet_names)
     except Exception as exc:  # calamine raises its own error types for broken files
@@ -37,21 +45,42 @@ def sheet_to_csv(path: Path, sheet: str, date_headers: set[str], target: Path) -
     chosen = sheet or names[0]
     if chosen not in names:
         raise FileRejected([Problem(f"There is no sheet '{chosen}'; sheets: {', '.join(names)}.")])
-    rows = (
+    sheet_rows = (
         CalamineWorkbook.from_path(str(path))
         .get_sheet_by_name(chosen)
-        .to_python(skip_empty_area=False)
+        .to_python(skip_empty_area=False)  # from A1, so rows stay the sheet's row numbers
     )
-    if not rows:
+    rows = iter(sheet_rows)
+    first = next(rows, None)
+    if not first:
         raise FileRejected([Problem(f"Sheet '{chosen}' is empty.")])
-    header = [str(cell).strip() for cell in rows[0]]
+    header = [str(cell).strip() for cell in first]
     dated = [h.strip().lower() in date_headers for h in header]
+    problems: list[Problem] = []
     with target.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(header)
-        for row in rows[1:]:
-            writer.writerow([_cell_text(c, d) for c, d in zip(row, dated, strict=False)])
+        for number, row in enumerate(rows, start=2):
+            writer.writerow(_row_text(row, dated, header, number, problems))
+    if problems:
+        located = [dataclasses.replace(p, sheet=chosen) for p in problems[:MAX_LISTED_PROBLEMS]]
+        raise FileRejected(located)
     return chosen
+
+
+def _row_text(
+    row: list, dated: list[bool], header: list[str], number: int, problems: list[Problem]
+) -> list[str]:
+    """One sheet row as text; a date serial no calendar holds becomes a problem, not a crash."""
+    cells = []
+    for cell, is_date, name in zip(row, dated, header, strict=False):
+        try:
+            cells.append(_cell_text(cell, is_date))
+        except (OverflowError, ValueError):
+            shown = _cell_text(cell, False)[:40]
+            problems.append(Problem(_BAD_SERIAL, line=number, column=name, value=shown))
+            cells.append("")
+    return cells
 
 
 def _cell_text(cell: object, is_date: bool) -> str:

@@ -22,6 +22,7 @@ from kpi.schema import normalise_header
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_BYTES = 65536
 _MAX_LINE_BYTES = 1_000_000
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and old .xls
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,15 @@ def check_content(head: bytes) -> None:
     if head.startswith(b"PK\x03\x04"):
         raise FileRejected(
             [Problem("This is an Excel workbook or ZIP archive, not CSV text; save it as CSV.")]
+        )
+    if head.startswith(OLE_MAGIC):
+        raise FileRejected(
+            [
+                Problem(
+                    "This is a password-protected (encrypted) Excel workbook or an old .xls "
+                    "file; remove the password and save it as .xlsx or CSV."
+                )
+            ]
         )
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileRejected([Problem("This is UTF-16 text; re-export it as 'CSV UTF-8'.")])
