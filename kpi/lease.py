@@ -61,6 +61,11 @@ def announcing(announce: Announce) -> Iterator[None]:
         _announcer.announce = previous
 
 
+def set_announcer(announce: Announce | None) -> None:
+    """Like ``announcing`` for the rest of this thread's work (a Streamlit script run)."""
+    _announcer.announce = announce
+
+
 def _announce(text: str) -> None:
     announce = getattr(_announcer, "announce", None)
     if announce is not None:

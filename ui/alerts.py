@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from kpi import alerts as lib
+from kpi import store
 from kpi.auth import PERMISSIONS, Action
 from kpi.auth import Role as AuthRole
 from kpi.catalogue import Grain
@@ -46,12 +47,14 @@ def follow_link() -> dict[str, str]:
 
 
 @st.cache_data(show_spinner=False, ttl=60)
-def _alerts(db_url: str, _engine: sa.Engine, near_band: float) -> pd.DataFrame:
+def _alerts(db_url: str, _engine: sa.Engine, near_band: float, version: str) -> pd.DataFrame:
     return lib.alerts_frame(_engine, Grain.WEEK, near_band)
 
 
 @st.cache_data(show_spinner=False, ttl=60)
-def _alert_objects(db_url: str, _engine: sa.Engine, near_band: float) -> list[lib.Alert]:
+def _alert_objects(
+    db_url: str, _engine: sa.Engine, near_band: float, version: str
+) -> list[lib.Alert]:
     return lib.current_alerts(_engine, Grain.WEEK, near_band)
 
 
@@ -59,11 +62,12 @@ def alerts_panel(ctx) -> None:
     """What needs attention now: each alert with its chart link, an action link and ack."""
     st.subheader("Needs attention")
     url, band = ctx.settings.db_url, ctx.settings.near_band
-    table = _alerts(url, ctx.engine, band)
+    version = store.data_version(ctx.engine)  # a load or ack elsewhere shows at the next rerun
+    table = _alerts(url, ctx.engine, band, version)
     if table.empty:
         st.success("No target misses or SPC signals right now.", icon=":material/check:")
         return
-    objects = {a.alert_id: a for a in _alert_objects(url, ctx.engine, band)}
+    objects = {a.alert_id: a for a in _alert_objects(url, ctx.engine, band, version)}
     editor = may_edit_actions(ctx.role)
     for i, row in enumerate(table.itertuples(index=False)):
         alert = objects.get(row.alert_id)

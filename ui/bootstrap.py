@@ -57,14 +57,22 @@ def engine() -> sa.Engine:
         st.stop()
 
 
+_current_at: dict[str, str] = {}  # engine URL -> data version whose summaries were current
+
+
 def keep_summaries_current(bind: sa.Engine) -> None:
     """Rebuild the KPI summaries that loads made outside this app left pending (a CLI
     bulk load, say), with visible progress; two small reads when nothing is pending.
 
-    Until then every query reads the raw rows, so nothing shown is ever stale.
+    Until then every query reads the raw rows, so nothing shown is ever stale. Skipped
+    while the data version is the one already found current (no turn on the file).
     """
+    version = store.data_version(bind)
+    if _current_at.get(str(bind.url)) == version:
+        return
     with bind.connect() as conn:
         if not summary.stale_kinds(conn):
+            _current_at[str(bind.url)] = version
             return
     with st.status("Updating KPI summaries after new loads…") as status:
         summary.ensure_current(bind, lambda text: status.update(label=text.capitalize() + "…"))

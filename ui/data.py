@@ -1,4 +1,5 @@
-"""Cached library calls: every query result lives in ``st.cache_data``, keyed by database URL.
+"""Cached library calls: every query result lives in ``st.cache_data``, keyed by database
+URL and data version.
 
 Pages call ``ui.data.get(Q.TILES, filters)``; the allow-list below maps each name to a
 plain library function that takes the engine first. ``clear()`` after any write
@@ -58,13 +59,20 @@ _FUNCS: dict[Q, Any] = {
 
 
 @st.cache_data(show_spinner=False, max_entries=1000)
-def _call(name: Q, db_url: str, args: tuple, kwargs: tuple) -> Any:
+def _call(name: Q, db_url: str, version: str, args: tuple, kwargs: tuple) -> Any:
+    del version  # part of the cache key only
     return _FUNCS[Q(name)](engine_for(db_url), *args, **dict(kwargs))
 
 
 def get(name: Q, *args: Any, **kwargs: Any) -> Any:
-    """The cached result of library function ``name`` on the current database."""
-    return _call(name, settings().db_url, args, tuple(sorted(kwargs.items())))
+    """The cached result of library function ``name`` on the current database.
+
+    Keyed on the database's data version too: a load, undo or target change made by
+    another process (the CLI, cron, another replica) shows at this session's next rerun.
+    """
+    url = settings().db_url
+    version = store.data_version(engine_for(url))
+    return _call(name, url, version, args, tuple(sorted(kwargs.items())))
 
 
 def clear() -> None:

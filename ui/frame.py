@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import sqlalchemy as sa
 import streamlit as st
 
+from kpi import lease
 from kpi.auth import DEMO_USER, Role, User
 from kpi.settings import Settings
 from kpi.views import Filters
@@ -46,9 +47,14 @@ def frame(page: PageId) -> Context:
         layout="wide",
         initial_sidebar_state="expanded",
     )
-    engine = bootstrap.engine()
-    bootstrap.keep_summaries_current(engine)
-    user = session.current_user(engine)
+    lease.set_announcer(lambda text: st.toast(text, icon=":material/hourglass_top:"))
+    try:
+        engine = bootstrap.engine()
+        bootstrap.keep_summaries_current(engine)
+        user = session.current_user(engine)
+    except lease.DatabaseBusy as busy:  # another program kept the file past KPI_LOCK_WAIT
+        st.warning(str(busy), icon=":material/hourglass_top:")
+        st.stop()
     if user is None:
         session.login_form(engine)
     sign_in_cookie.write_pending()

@@ -1,4 +1,4 @@
-"""Hardening: hash-chained audit entries, sign-in tokens kept as hashes, failures counted per client.
+"""Hardening: hash-chained audit entries, hashed sign-in tokens, failures counted per client.
 
 Revision ID: 0004
 Revises: 0003
