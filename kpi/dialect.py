@@ -161,7 +161,7 @@ def copy_rows(source: sa.Connection, target: sa.Connection, table: sa.Table) -> 
     return sent
 
 
-_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|COPY)\b", re.IGNORECASE)
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
 _BUMP = "UPDATE data_version SET version = version + 1"
 _WRITE_LOCK_KEY = 7_305_001  # any fixed number; PostgreSQL advisory locks are per database
 
