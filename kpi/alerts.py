@@ -54,12 +54,13 @@ class Alert:
     value: float = float("nan")
     target: float = float("nan")
     rules: tuple[str, ...] = ()
+    chart: str = ""  # the chart type the signal was found on (Laney when overdispersed)
 
     def link_params(self) -> dict[str, str]:
         """Query parameters that open the SPC page on this alert's chart."""
         params = {
             "kpi": self.kpi,
-            "chart": default_chart(self.kpi).value,
+            "chart": self.chart or default_chart(self.kpi).value,
             "grain": self.grain.value,
             "from": self.window[0].isoformat(),
             "to": self.window[1].isoformat(),
@@ -122,7 +123,7 @@ def _signal(bind, kpi: str, scope: dict[str, str], grain: Grain, window) -> Aler
         chart = spc_chart(
             bind, kpi, grain, where=scope, date_from=window[0], date_to=window[1],
             baseline=get_baseline(bind, kpi, scope),
-            exclusions=list_exclusions(bind, kpi, scope, grain),
+            exclusions=list_exclusions(bind, kpi, scope, grain), laney_if_overdispersed=True,
         )  # fmt: skip
     except SpcError:
         return None
@@ -134,12 +135,12 @@ def _signal(bind, kpi: str, scope: dict[str, str], grain: Grain, window) -> Aler
     why = "; ".join(f"{r.value}: {RULE_TEXT[Rule(r)]}" for r in rules)
     message = (
         f"{CATALOGUE[kpi].label} [{scope_key(scope)}] is out of statistical control "
-        f"({chart.chart.value} chart, {grain.value} of {row['period']}): {why}"
+        f"({chart.label}, {grain.value} of {row['period']}): {why}"
     )
     alert_id = f"spc:{kpi}:{scope_key(scope)}:{grain.value}:{row['period']}"
     return Alert(
         alert_id, AlertKind.SPC_SIGNAL, kpi, scope, grain, row["period"], window, message,
-        float(row["value"]), float("nan"), tuple(r.value for r in rules),
+        float(row["value"]), float("nan"), tuple(r.value for r in rules), chart.chart.value,
     )  # fmt: skip
 
 

@@ -60,13 +60,15 @@ def test_demo_l5_drift_from_signal_to_verified_action(demo):
         a.kind is AlertKind.TARGET_MISS and a.scope == {"line": "L5"} for a in alerts.values()
     )
     params = alert.link_params()
-    assert params["kpi"] == "scrap_rate" and params["line"] == "L5" and params["chart"] == "p"
+    assert params["kpi"] == "scrap_rate" and params["line"] == "L5"
+    # the demo's weekly scrap is overdispersed (thousands of units a week): a Laney p′ chart
+    assert params["chart"] == "laney" and "Laney p′" in alert.message
 
-    # The linked chart shows the same signal, on a p chart with per-point limits.
+    # The linked chart shows the same signal, on the Laney chart with per-point limits.
     chart = spc_chart(demo, "scrap_rate", params["grain"], where={"line": "L5"},
-                      date_from=dt.date.fromisoformat(params["from"]),
+                      chart=params["chart"], date_from=dt.date.fromisoformat(params["from"]),
                       date_to=dt.date.fromisoformat(params["to"]))  # fmt: skip
-    assert chart.chart is ChartType.P
+    assert chart.chart is ChartType.LANEY
     last = chart.frame.iloc[-1]
     assert last["period"] == alert.period and "WE1" in last["signals"]
     assert last["value"] > last["ucl"]

@@ -98,6 +98,7 @@ def test_spc_page_charts_defects_per_unit_as_a_u_chart(demo_db: str):  # noqa: F
     chart = at.selectbox(key="spc_chart")
     assert chart.value == "u" and list(chart.options) == [
         "u chart (defects per unit, variable n)",
+        "Laney p′/u′ chart (p or u limits widened by σz, for large subgroups)",
         "I-MR chart (individual values and moving range)",
     ]
     assert "u chart (defects per unit" in " ".join(c.value for c in at.caption)

@@ -86,6 +86,7 @@ def spc_signals(
                     date_from=period.start - dt.timedelta(days=SPC_HISTORY_DAYS),
                     date_to=period.end, baseline=get_baseline(bind, kpi, scope),
                     exclusions=list_exclusions(bind, kpi, scope, Grain.WEEK),
+                    laney_if_overdispersed=True,
                 )  # fmt: skip
             except spc.SpcError:  # a stored baseline with no data in it, as alerts skip it
                 continue
