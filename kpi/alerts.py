@@ -93,6 +93,8 @@ def _misses(bind, grain: Grain, start, end, window, near_band: float) -> list[Al
     out = []
     for row in misses.itertuples(index=False):
         scope = {} if row.scope == "all" else {row.scope: row.scope_value}
+        if row.scope == "line":  # a line is a line of its plant
+            scope = {"plant": row.plant, "line": row.scope_value}
         where = scope_key(scope)
         message = (
             f"{row.label} [{where}] missed its target in the {grain.value} of {start}: "
@@ -109,10 +111,10 @@ def _misses(bind, grain: Grain, start, end, window, near_band: float) -> list[Al
 
 def _signals(bind, grain: Grain, window) -> list[Alert]:
     out = []
-    lines = sorted({ln for ls in plants_and_lines(bind).values() for ln in ls})
+    lines = [(p, ln) for p, ls in plants_and_lines(bind).items() for ln in ls]
     for kpi in SPC_WATCH:
-        for line in lines:
-            alert = _signal(bind, kpi, {"line": line}, grain, window)
+        for plant, line in lines:  # a line is a line of a plant (one chart each)
+            alert = _signal(bind, kpi, {"plant": plant, "line": line}, grain, window)
             if alert:
                 out.append(alert)
     return out

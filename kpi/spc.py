@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from kpi.catalogue import CATALOGUE, Formula, Grain, Unit, get_kpi
 from kpi.laney import laney_limits, laney_note, overdispersed, sigma_z
+from kpi.lines import AmbiguousLine
 from kpi.spc_points import fetch_points
 from kpi.spc_rules import RULE_TEXT, Rule, RuleSet, Signal, detect, inside, rules_at
 
@@ -295,7 +296,10 @@ def spc_chart(
     if baseline:
         lo = min(lo, baseline[0]) if lo else None
         hi = max(hi, baseline[1]) if hi else None
-    pts = fetch_points(bind, kpi, grain, where, lo, hi)
+    try:
+        pts = fetch_points(bind, kpi, grain, where, lo, hi)
+    except AmbiguousLine as exc:
+        raise SpcError(str(exc)) from None
     if baseline:
         base = np.array([baseline[0] <= p <= baseline[1] for p in pts["period"]], bool)
         if len(pts) and not base.any():  # no data at all is an empty chart, not an error

@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpi.catalogue import CATALOGUE, PRODUCTION_DIMS, Dim, Formula, Grain, Source
+from kpi.lines import one_plant
 from kpi.metrics import compute, make_query
 
 EVENT_SOURCES = (Source.DOWNTIME, Source.DEFECTS)
@@ -74,6 +75,7 @@ def fetch_points(
     """period, value, count (Σnumerator) and n (Σdenominator) of one KPI per period."""
     query = make_query([kpi], grain, (), date_from, date_to, dict(where or {}))
     df = compute(bind, query, with_targets=False).dropna(subset=["value"])
+    one_plant(df, dict(where or {}))  # a line is a line of a plant: never pool two
     points = pd.DataFrame(
         {
             "period": [pd.Timestamp(p).date() for p in df["period"]],

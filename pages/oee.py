@@ -6,6 +6,7 @@ import streamlit as st
 
 from kpi import charts
 from kpi.catalogue import Dim
+from kpi.lines import LABEL
 from ui import widgets
 from ui.data import Q, get
 from ui.frame import frame
@@ -36,7 +37,9 @@ st.caption(
     "page's yield counts units (good / produced)."
 )
 by_line = get(Q.KPI_FRAME, FACTORS, view, by=(Dim.LINE,), near_band=band)
-widgets.chart(charts.factor_trends(by_line, FACTORS), FACTORS, newest, key="oee_factors")
+widgets.chart(
+    charts.factor_trends(by_line, FACTORS, split=LABEL), FACTORS, newest, key="oee_factors"
+)
 
 st.subheader("Loss waterfall")
 steps = get(Q.WATERFALL, view.date_from, view.date_to, view.where("oee"))

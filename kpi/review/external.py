@@ -79,7 +79,7 @@ def spc_signals(
     rows = []
     for kpi in alerts.SPC_WATCH:
         for plant, line in lines:
-            scope = {"line": line}
+            scope = {"plant": plant, "line": line}
             try:
                 chart = spc.spc_chart(
                     bind, kpi, Grain.WEEK, where=scope,
