@@ -57,8 +57,8 @@ st.caption(
     + (f", {len(exclusions)} excluded point(s)" if exclusions else "")
 )
 if chart.chart in (ChartType.P, ChartType.U) and overdispersed(chart.sigma_z):
-    st.info(
-        f"σz = {chart.sigma_z:.2f}: the variation between periods is larger than the "
+    st.caption(
+        f"⚠ σz = {chart.sigma_z:.2f}: the variation between periods is larger than the "
         f"{chart.chart.value} chart's limits allow (overdispersion), so many points may "
         "signal. The Laney chart widens the limits by σz; alerts and the review pack use it."
     )
