@@ -54,12 +54,13 @@ class Alert:
     value: float = float("nan")
     target: float = float("nan")
     rules: tuple[str, ...] = ()
+    chart: str = ""  # the chart type the signal was found on (Laney when overdispersed)
 
     def link_params(self) -> dict[str, str]:
         """Query parameters that open the SPC page on this alert's chart."""
         params = {
             "kpi": self.kpi,
-            "chart": default_chart(self.kpi).value,
+            "chart": self.chart or default_chart(self.kpi).value,
             "grain": self.grain.value,
             "from": self.window[0].isoformat(),
             "to": self.window[1].isoformat(),
@@ -92,6 +93,8 @@ def _misses(bind, grain: Grain, start, end, window, near_band: float) -> list[Al
     out = []
     for row in misses.itertuples(index=False):
         scope = {} if row.scope == "all" else {row.scope: row.scope_value}
+        if row.scope == "line":  # a line is a line of its plant
+            scope = {"plant": row.plant, "line": row.scope_value}
         where = scope_key(scope)
         message = (
             f"{row.label} [{where}] missed its target in the {grain.value} of {start}: "
@@ -108,10 +111,10 @@ def _misses(bind, grain: Grain, start, end, window, near_band: float) -> list[Al
 
 def _signals(bind, grain: Grain, window) -> list[Alert]:
     out = []
-    lines = sorted({ln for ls in plants_and_lines(bind).values() for ln in ls})
+    lines = [(p, ln) for p, ls in plants_and_lines(bind).items() for ln in ls]
     for kpi in SPC_WATCH:
-        for line in lines:
-            alert = _signal(bind, kpi, {"line": line}, grain, window)
+        for plant, line in lines:  # a line is a line of a plant (one chart each)
+            alert = _signal(bind, kpi, {"plant": plant, "line": line}, grain, window)
             if alert:
                 out.append(alert)
     return out
@@ -122,7 +125,7 @@ def _signal(bind, kpi: str, scope: dict[str, str], grain: Grain, window) -> Aler
         chart = spc_chart(
             bind, kpi, grain, where=scope, date_from=window[0], date_to=window[1],
             baseline=get_baseline(bind, kpi, scope),
-            exclusions=list_exclusions(bind, kpi, scope, grain),
+            exclusions=list_exclusions(bind, kpi, scope, grain), laney_if_overdispersed=True,
         )  # fmt: skip
     except SpcError:
         return None
@@ -134,12 +137,12 @@ def _signal(bind, kpi: str, scope: dict[str, str], grain: Grain, window) -> Aler
     why = "; ".join(f"{r.value}: {RULE_TEXT[Rule(r)]}" for r in rules)
     message = (
         f"{CATALOGUE[kpi].label} [{scope_key(scope)}] is out of statistical control "
-        f"({chart.chart.value} chart, {grain.value} of {row['period']}): {why}"
+        f"({chart.label}, {grain.value} of {row['period']}): {why}"
     )
     alert_id = f"spc:{kpi}:{scope_key(scope)}:{grain.value}:{row['period']}"
     return Alert(
         alert_id, AlertKind.SPC_SIGNAL, kpi, scope, grain, row["period"], window, message,
-        float(row["value"]), float("nan"), tuple(r.value for r in rules),
+        float(row["value"]), float("nan"), tuple(r.value for r in rules), chart.chart.value,
     )  # fmt: skip
 
 

@@ -43,6 +43,7 @@ COMMAND_MODULES: dict[str, str] = {
     "report": "report",
     "targets": "targets",
     "spc": "spc",
+    "check": "check",
     "actions": "actions",
     "review": "review",
     "reviews": "reviews",

@@ -166,7 +166,9 @@ def oee_waterfall(
 
     Rows: step, minutes, kind ('total' bars and 'loss' bars). The losses add up:
     planned time − planned stops − the three losses = fully productive time, and
-    fully productive time / PBT equals the OEE KPI over the same filters.
+    fully productive time / PBT equals the OEE KPI over the same filters, and the
+    quality loss is the ideal time of the units that were not good (each at its own
+    product's ideal cycle), so the losses of a split add up to the total's.
     """
     query = _query("oee", date_from, date_to, where)
     df = measure_sums(bind, Source.PRODUCTION, query)
@@ -175,12 +177,7 @@ def oee_waterfall(
     m = df.iloc[0]
     pbt = m.planned_minutes - m.planned_stop_minutes
     apt = pbt - m.unplanned_stop_minutes
-    good_share = (
-        (m.units_produced - m.units_scrapped - m.units_reworked) / m.units_produced
-        if m.units_produced
-        else float("nan")
-    )
-    fpt = m.ideal_minutes * good_share
+    fpt = m.good_ideal_minutes  # Σ good units × ideal cycle: the quality loss is time-weighted
     steps = [
         ("planned time", m.planned_minutes, "total"),
         ("planned stops", -m.planned_stop_minutes, "loss"),

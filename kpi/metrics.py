@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from kpi.catalogue import CATALOGUE, KPI, Dim, Formula, Grain, Source, get_kpi
 from kpi.grains import period_sql
+from kpi.lines import with_owners
 from kpi.sources import Relation, pick_relation
 from kpi.store import is_duckdb, raw_duckdb
 
@@ -68,6 +69,8 @@ def make_query(
         bad = [k.name for k in entries if dim not in k.dims]
         if bad:
             raise ValueError(f"dimension {dim.value!r} does not apply to {', '.join(bad)}")
+    common = set.intersection(*(set(k.dims) for k in entries))
+    dims = with_owners(dims, [d for d, _ in filters], common)  # a line is a line of a plant
     if date_from and date_to and date_from > date_to:
         raise ValueError(f"--from {date_from} is after --to {date_to}")
     return Query(names, grain, dims, date_from, date_to, filters, as_of)

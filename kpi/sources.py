@@ -59,7 +59,11 @@ WITH p AS (
     SUM(CAST(planned_minutes AS DOUBLE PRECISION)) AS planned_minutes,
     COALESCE(SUM(CAST(ideal_cycle_seconds AS DOUBLE PRECISION) * units_produced) / 60.0, 0)
       AS ideal_minutes,
-    SUM(CASE WHEN ideal_cycle_seconds IS NULL THEN 1 ELSE 0 END) AS ideal_missing,
+    COALESCE(SUM(CAST(ideal_cycle_seconds AS DOUBLE PRECISION)
+      * (units_produced - units_scrapped - COALESCE(units_reworked, 0))) / 60.0, 0)
+      AS good_ideal_minutes,
+    SUM(CASE WHEN ideal_cycle_seconds IS NULL AND units_produced > 0 THEN 1 ELSE 0 END)
+      AS ideal_missing,
     SUM(units_produced) AS units_produced, SUM(units_scrapped) AS units_scrapped,
     SUM(COALESCE(units_reworked, 0)) AS units_reworked
   FROM production WHERE {CURRENT}{rng}
@@ -86,7 +90,7 @@ w AS (
   FROM p x JOIN lt y ON {on}
   LEFT JOIN mt z ON {on.replace("y.", "z.")} AND x.machine = z.machine)
 SELECT {", ".join("x." + k for k in _KEY)}, x.machine, x.product, x.prod_rows,
-  x.planned_minutes, x.ideal_minutes, x.ideal_missing,
+  x.planned_minutes, x.ideal_minutes, x.good_ideal_minutes, x.ideal_missing,
   x.units_produced, x.units_scrapped, x.units_reworked,
   COALESCE(m.ps * x.wm, 0) + COALESCE(y.ps * x.wl, 0) AS planned_stop_minutes,
   COALESCE(m.us * x.wm, 0) + COALESCE(y.us * x.wl, 0) AS unplanned_stop_minutes,
@@ -101,6 +105,7 @@ PRODUCTION_MEASURES = (
     "prod_rows",
     "planned_minutes",
     "ideal_minutes",
+    "good_ideal_minutes",
     "ideal_missing",
     "units_produced",
     "units_scrapped",

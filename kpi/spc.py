@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
@@ -24,8 +24,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpi.catalogue import CATALOGUE, Formula, Grain, Unit, get_kpi
-from kpi.metrics import compute, make_query
-from kpi.spc_rules import RULE_TEXT, Rule, RuleSet, Signal, detect, rules_at
+from kpi.laney import laney_limits, laney_note, overdispersed, sigma_z
+from kpi.lines import AmbiguousLine
+from kpi.spc_points import fetch_points
+from kpi.spc_rules import RULE_TEXT, Rule, RuleSet, Signal, detect, inside, rules_at
 
 D2 = 1.128  # d2 for moving ranges of two points
 D4 = 3.267  # D4 for moving ranges of two points
@@ -39,15 +41,17 @@ class ChartType(StrEnum):
     C = "c"
     U = "u"
     IMR = "imr"
+    LANEY = "laney"  # Laney p′ (fractions) or u′ (per-unit rates): limits widened by σz
 
 
-CLAMPED = {ChartType.P, ChartType.NP, ChartType.C, ChartType.U}
+CLAMPED = {ChartType.P, ChartType.NP, ChartType.C, ChartType.U, ChartType.LANEY}
 CHART_LABELS = {
     ChartType.P: "p chart (fraction, per-point limits)",
     ChartType.NP: "np chart (count of defectives, constant n)",
     ChartType.C: "c chart (count of defects)",
     ChartType.U: "u chart (defects per unit, variable n)",
     ChartType.IMR: "I-MR chart (individual values and moving range)",
+    ChartType.LANEY: "Laney p′/u′ chart (p or u limits widened by σz, for large subgroups)",
 }
 
 
@@ -75,6 +79,8 @@ def allowed_charts(kpi: str) -> list[ChartType]:
     """
     entry = get_kpi(kpi)
     out = [default_chart(kpi)]
+    if out[0] in (ChartType.P, ChartType.U):
+        out.append(ChartType.LANEY)
     if entry.unit is Unit.RATIO and entry.denominator in COUNT_DENOMINATORS:
         out += [ChartType.NP, ChartType.U]
     if entry.formula is Formula.SUM and entry.unit in (Unit.COUNT, Unit.UNITS):
@@ -93,6 +99,16 @@ class Chart:
     frame: pd.DataFrame  # period, value, n, count, center, sigma, ucl, lcl, z, excluded, ...
     signals: list[Signal] = field(default_factory=list)
     baseline: tuple[dt.date, dt.date] | None = None
+    sigma_z: float = math.nan  # Laney's σz (computed for p, u and Laney charts)
+    note: str = ""  # why this chart type was chosen, shown with the chart
+
+    @property
+    def label(self) -> str:
+        """The chart's name as shown: Laney charts say whether they are p′ or u′."""
+        if self.chart is ChartType.LANEY:
+            prime = "u′" if _per_unit(self.kpi) else "p′"
+            return f"Laney {prime} chart (limits widened by σz = {self.sigma_z:.2f})"
+        return CHART_LABELS[self.chart]
 
     @property
     def empty(self) -> bool:
@@ -118,7 +134,7 @@ def plotted_values(points: pd.DataFrame, chart: ChartType) -> np.ndarray:
     """What the chart plots: a fraction (p), a count (np, c), a rate (u) or the value."""
     count = points["count"].to_numpy(dtype=float)
     n = points["n"].to_numpy(dtype=float)
-    if chart in (ChartType.P, ChartType.U):
+    if chart in (ChartType.P, ChartType.U, ChartType.LANEY):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(n > 0, count / n, np.nan)
     if chart in (ChartType.NP, ChartType.C):
@@ -178,12 +194,26 @@ def control_chart(
     in_base = np.ones(size, bool) if base is None else np.asarray(list(base), bool)
     out_mask = np.zeros(size, bool) if excluded is None else np.asarray(list(excluded), bool)
     values = plotted_values(pts, chart)
-    center, sigma = limits(pts, chart, in_base & ~out_mask & np.isfinite(values))
+    use = in_base & ~out_mask & np.isfinite(values)
+    count, n = pts["count"].to_numpy(dtype=float), pts["n"].to_numpy(dtype=float)
+    sz = sigma_z(count, n, use, _per_unit(kpi)) if chart in _LANEY_BASES else math.nan
+    if chart is ChartType.LANEY:
+        center, sigma, sz = laney_limits(count, n, use, _per_unit(kpi))
+    else:
+        center, sigma = limits(pts, chart, use)
     frame = _frame(pts, chart, values, center, sigma, in_base, out_mask)
     signals = detect(frame["z"].to_numpy(dtype=float), rules)
     per_point = rules_at(signals, size)
     frame["signals"] = [";".join(r.value for r in rs) for rs in per_point]
-    return Chart(kpi, chart, rules, frame, signals)
+    return Chart(kpi, chart, rules, frame, signals, sigma_z=sz)
+
+
+_LANEY_BASES = (ChartType.P, ChartType.U, ChartType.LANEY)
+
+
+def _per_unit(kpi: str) -> bool:
+    """u′ for per-unit rates (defects per unit), p′ for fractions."""
+    return kpi in CATALOGUE and default_chart(kpi) is ChartType.U
 
 
 def _frame(pts, chart, values, center, sigma, in_base, out_mask) -> pd.DataFrame:
@@ -214,43 +244,26 @@ def _frame(pts, chart, values, center, sigma, in_base, out_mask) -> pd.DataFrame
     return frame
 
 
-# --- data: the KPI's numerator and denominator per period ---------------------------------
-
-
-def fetch_points(
-    bind: sa.Engine | sa.Connection,
-    kpi: str,
-    grain: Grain | str,
-    where: Mapping[str, str] | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> pd.DataFrame:
-    """period, value, count (Σnumerator) and n (Σdenominator) of one KPI per period."""
+def _check_grain(grain: Grain | str) -> Grain:
     grain = Grain(grain)
     if grain not in SPC_GRAINS:
         raise SpcError(f"grain {grain.value!r} has no control chart; use day, week or month")
-    query = make_query([kpi], grain, (), date_from, date_to, dict(where or {}))
-    df = compute(bind, query, with_targets=False)
-    df = df.dropna(subset=["value"])
-    return pd.DataFrame(
-        {
-            "period": [pd.Timestamp(p).date() for p in df["period"]],
-            "value": df["value"].astype(float).to_numpy(),
-            "count": df["numerator"].astype(float).to_numpy(),
-            "n": df["denominator"].astype(float).to_numpy(),
-        }
-    )
+    return grain
 
 
 def check_chart(kpi: str, chart: ChartType) -> None:
     """Attribute charts need a count and (for p, np, u) a count base such as units."""
     entry = CATALOGUE[kpi]
-    if chart in (ChartType.P, ChartType.NP, ChartType.U) and entry.denominator is None:
+    if chart in (ChartType.P, ChartType.NP, ChartType.U, ChartType.LANEY) and (
+        entry.denominator is None
+    ):
         raise SpcError(f"a {chart.value} chart needs a denominator; {kpi} is a plain sum")
     if chart is ChartType.C and entry.formula is not Formula.SUM:
         raise SpcError(f"a c chart needs a count; {kpi} is a ratio (use p, u or imr)")
     if chart in (ChartType.P, ChartType.NP) and entry.unit is Unit.PER_UNIT:
         raise SpcError(f"a {chart.value} chart needs a fraction; {kpi} is a rate (use u or imr)")
+    if chart is ChartType.LANEY and default_chart(kpi) not in (ChartType.P, ChartType.U):
+        raise SpcError(f"a Laney chart needs a fraction or a per-unit rate; {kpi} is neither")
 
 
 def spc_chart(
@@ -265,13 +278,17 @@ def spc_chart(
     baseline: tuple[dt.date, dt.date] | None = None,
     exclusions: Mapping[dt.date, str] | None = None,
     rules: RuleSet | str = RuleSet.WE,
+    laney_if_overdispersed: bool = False,
 ) -> Chart:
     """Fetch a KPI and chart it; a baseline outside the shown window is fetched as well.
 
     A window without data gives an empty chart (``chart.empty``), never an error, so
-    callers that sweep lines or periods need no special case.
+    callers that sweep lines or periods need no special case. With
+    ``laney_if_overdispersed`` (alerts, review pack) and no chart asked for, a p or u
+    chart whose σz shows overdispersion becomes a Laney chart, and ``note`` says so.
     """
-    chart = ChartType(chart) if chart else default_chart(kpi)
+    auto = laney_if_overdispersed and not chart
+    chart, grain = ChartType(chart) if chart else default_chart(kpi), _check_grain(grain)
     check_chart(kpi, chart)
     if baseline and baseline[0] > baseline[1]:
         raise SpcError(f"baseline starts {baseline[0]} after it ends {baseline[1]}")
@@ -279,7 +296,10 @@ def spc_chart(
     if baseline:
         lo = min(lo, baseline[0]) if lo else None
         hi = max(hi, baseline[1]) if hi else None
-    pts = fetch_points(bind, kpi, grain, where, lo, hi)
+    try:
+        pts = fetch_points(bind, kpi, grain, where, lo, hi)
+    except AmbiguousLine as exc:
+        raise SpcError(str(exc)) from None
     if baseline:
         base = np.array([baseline[0] <= p <= baseline[1] for p in pts["period"]], bool)
         if len(pts) and not base.any():  # no data at all is an empty chart, not an error
@@ -288,20 +308,26 @@ def spc_chart(
         base = None
     excluded = [p in (exclusions or {}) for p in pts["period"]]
     full = control_chart(pts, chart, rules=rules, base=base, excluded=excluded, kpi=kpi)
+    if auto and chart in (ChartType.P, ChartType.U) and overdispersed(full.sigma_z):
+        full = control_chart(pts, ChartType.LANEY, rules=rules, base=base,
+                             excluded=excluded, kpi=kpi)  # fmt: skip
+        full = replace(full, note=laney_note(chart.value, full.sigma_z))
     return _window(full, date_from, date_to, baseline)
 
 
 def _window(full: Chart, date_from, date_to, baseline) -> Chart:
-    """Show only the requested window; rules are re-run on what is shown."""
+    """Show only the requested window. The rules ran over every fetched point (baseline
+    and window), so a pattern that starts before the window is found; only signals that
+    complete inside the window are reported, with the points of theirs that are shown."""
     periods = full.frame["period"]
     keep = np.array(
         [(not date_from or p >= date_from) and (not date_to or p <= date_to) for p in periods],
         dtype=bool,
     )
+    signals = inside(full.signals, keep)
     frame = full.frame[keep].reset_index(drop=True)
-    signals = detect(frame["z"].to_numpy(dtype=float), full.rules)
     frame["signals"] = [";".join(r.value for r in rs) for rs in rules_at(signals, len(frame))]
-    return Chart(full.kpi, full.chart, full.rules, frame, signals, baseline)
+    return replace(full, frame=frame, signals=signals, baseline=baseline)
 
 
 def signal_rules(chart: Chart, last: int) -> list[Rule]:

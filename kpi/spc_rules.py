@@ -47,7 +47,7 @@ RULE_TEXT: dict[Rule, str] = {
     Rule.N5: "2 of 3 consecutive points beyond 2σ on the same side",
     Rule.N6: "4 of 5 consecutive points beyond 1σ on the same side",
     Rule.N7: "15 points in a row within 1σ of the centre line (either side)",
-    Rule.N8: "8 points in a row beyond 1σ (either side), none within 1σ",
+    Rule.N8: "8 points in a row beyond 1σ on both sides of the centre, none within 1σ",
 }
 
 
@@ -109,7 +109,8 @@ def _within_1(w: np.ndarray) -> bool:
 
 
 def _outside_1(w: np.ndarray) -> bool:
-    return bool(np.all(np.abs(w) > 1))
+    """Nelson 8: all beyond 1σ, and on both sides (all on one side is a shift, not N8)."""
+    return bool(np.all(np.abs(w) > 1) and np.any(w > 0) and np.any(w < 0))
 
 
 DETECTORS: dict[Rule, Callable[[np.ndarray], list[tuple[int, ...]]]] = {
@@ -168,3 +169,14 @@ def rules_at(signals: list[Signal], n: int) -> list[list[Rule]]:
         if s.rule not in out[s.index]:
             out[s.index].append(s.rule)
     return out
+
+
+def inside(signals: list[Signal], keep: np.ndarray) -> list[Signal]:
+    """Signals completed at a kept point, renumbered to the kept points (those of their
+    points that are kept), so rules can run over more points than are shown."""
+    index = np.cumsum(keep) - 1  # position of each kept point among the kept ones
+    return [
+        Signal(s.rule, int(index[s.index]), tuple(int(index[i]) for i in s.points if keep[i]))
+        for s in signals
+        if keep[s.index]
+    ]

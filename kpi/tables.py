@@ -140,6 +140,7 @@ _SUMMARY_MEASURES = (
     ("prod_rows", sa.BigInteger),
     ("planned_minutes", sa.Double),
     ("ideal_minutes", sa.Double),
+    ("good_ideal_minutes", sa.Double),  # Σ ideal cycle × good units: fully productive time
     ("ideal_missing", sa.BigInteger),
     ("units_produced", sa.BigInteger),
     ("units_scrapped", sa.BigInteger),

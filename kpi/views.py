@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from kpi.catalogue import CATALOGUE, Dim, Direction, Grain, Unit
 from kpi.drilldown import freshness
 from kpi.grains import period_start
+from kpi.lines import LABEL, add_line_label
 from kpi.metrics import compute, make_query
 
 HEADLINE: tuple[str, ...] = (
@@ -133,7 +134,7 @@ def kpi_frame(
         frames.append(compute(bind, query, near_band=near_band))
     if not frames:
         return pd.DataFrame(columns=["period", *[d.value for d in by], "kpi", "value", "target"])
-    return pd.concat(frames, ignore_index=True)
+    return add_line_label(pd.concat(frames, ignore_index=True))
 
 
 def tiles(
@@ -200,6 +201,7 @@ def target_misses(
             if df.empty:
                 continue
             scope = df[dim.value] if by else pd.Series("all", index=df.index)
+            plant = df["plant"] if "plant" in df.columns else pd.Series(None, index=df.index)
             parts.append(
                 pd.DataFrame(
                     {
@@ -207,12 +209,13 @@ def target_misses(
                         "label": CATALOGUE[kpi].label,
                         "scope": dim.value if by else "all",
                         "scope_value": scope.astype(str),
+                        "plant": plant.astype(object),
                         "value": df["value"].astype(float),
                         "target": df["target"].astype(float),
                     }
                 )
             )
-    cols = ["kpi", "label", "scope", "scope_value", "value", "target", "gap"]
+    cols = ["kpi", "label", "scope", "scope_value", "plant", "value", "target", "gap"]
     if not parts:
         return pd.DataFrame(columns=cols)
     out = pd.concat(parts, ignore_index=True)
@@ -235,7 +238,8 @@ def heatmap_frame(
     df = kpi_frame(bind, [kpi], filters, by=[Dim.LINE], grain=Grain.DAY)
     if df.empty:
         return pd.DataFrame()
-    wide = df.pivot_table(index="line", columns="period", values="value", aggfunc="sum")
+    wide = df.pivot_table(index=LABEL, columns="period", values="value", aggfunc="sum")
+    wide.index.name = "line"
     return wide.fillna(0.0).sort_index()
 
 

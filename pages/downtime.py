@@ -56,3 +56,15 @@ if wide.empty:
     st.info("No unplanned stops in the selected window.")
 else:
     widgets.chart(charts.heatmap(wide), ["unplanned_downtime_minutes"], newest, key="dt_heat")
+
+st.subheader("Data quality")
+issues = get(Q.DATA_QUALITY, view.date_from, view.date_to)
+if issues.empty:
+    st.caption("No stored shift has more stop minutes than planned minutes in this window.")
+else:
+    st.warning(
+        f"{len(issues)} shift(s) in this window have inconsistent data: stops above the "
+        "planned minutes give impossible availability and OEE; stops without production "
+        "are left out of availability. `python -m kpi check` lists the same."
+    )
+    widgets.table(issues, "data_quality", key="dt_quality")

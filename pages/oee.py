@@ -6,12 +6,13 @@ import streamlit as st
 
 from kpi import charts
 from kpi.catalogue import Dim
+from kpi.lines import LABEL
 from ui import widgets
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
 
-FACTORS = ("availability", "performance", "yield")
+FACTORS = ("availability", "performance", "oee_quality")
 
 ctx = frame(PageId.OEE)
 view = ctx.filters
@@ -31,10 +32,14 @@ widgets.chart(charts.trend(overall, "oee"), ["oee"], newest, key="oee_trend")
 st.subheader("A × P × Q by line")
 st.caption(
     "Performance can exceed 100 % when an ideal cycle time is set too slow; "
-    "it is shown as measured, never clipped."
+    "it is shown as measured, never clipped. Quality here is time-weighted, "
+    "Σ(good × ideal cycle) / Σ(produced × ideal cycle), so A × P × Q = OEE; the Quality "
+    "page's yield counts units (good / produced)."
 )
 by_line = get(Q.KPI_FRAME, FACTORS, view, by=(Dim.LINE,), near_band=band)
-widgets.chart(charts.factor_trends(by_line, FACTORS), FACTORS, newest, key="oee_factors")
+widgets.chart(
+    charts.factor_trends(by_line, FACTORS, split=LABEL), FACTORS, newest, key="oee_factors"
+)
 
 st.subheader("Loss waterfall")
 steps = get(Q.WATERFALL, view.date_from, view.date_to, view.where("oee"))

@@ -7,6 +7,7 @@ import streamlit as st
 
 from kpi import charts
 from kpi.catalogue import CATALOGUE, Dim, Grain
+from kpi.lines import LABEL, line_label
 from kpi.views import period_end
 from ui import widgets
 from ui.data import Q, get
@@ -32,7 +33,8 @@ if trends.dropna(subset=["value"]).empty:
 selected = None
 for tab, kpi in zip(st.tabs([CATALOGUE[k].label for k in KPIS]), KPIS, strict=True):
     with tab:
-        fig = charts.trend(trends, kpi, split.value if split else None)
+        column = LABEL if split is Dim.LINE else split.value if split else None
+        fig = charts.trend(trends, kpi, column)
         event = widgets.chart(fig, [kpi], newest, key=f"trend_{kpi}", select=True)
         points = (event or {}).get("selection", {}).get("points", []) if event else []
         selected = selected or (points[0] if points else None)
@@ -46,7 +48,7 @@ else:
     scrap = get(
         Q.KPI_FRAME, ("units_scrapped",), view, by=(Dim.PRODUCT, Dim.LINE), grain=Grain.TOTAL
     )
-    scrap = scrap.assign(where=scrap["line"] + " · " + scrap["product"])
+    scrap = scrap.assign(where=scrap[LABEL] + " · " + scrap["product"])
     fig = charts.pareto(scrap, "where", "value", "Scrapped units by line and product")
     widgets.chart(fig, ["units_scrapped"], newest, key="scrap_pareto")
 
@@ -56,9 +58,10 @@ if selected and "x" in selected:
     st.session_state["q_period"] = pd.Timestamp(selected["x"]).date()
 c1, c2 = st.columns(2)
 period = c1.selectbox(f"{view.grain.value.capitalize()} starting", periods, key="q_period")
-lines = sorted({ln for ls in get(Q.PLANTS_AND_LINES).values() for ln in ls})
+lines = {line_label(p, ln): {"plant": p, "line": ln}
+         for p, ls in get(Q.PLANTS_AND_LINES).items() for ln in ls}  # fmt: skip
 line = c2.selectbox("Line", ["All lines", *lines], key="q_line")
-where = view.where("scrap_rate") | ({"line": line} if line != "All lines" else {})
+where = view.where("scrap_rate") | lines.get(line, {})
 rows = get(
     Q.DRILL_ROWS, "scrap_rate", period, min(period_end(view.grain, period), view.date_to), where
 )

@@ -8,6 +8,7 @@ from kpi import spc_store
 from kpi.actions import list_actions
 from kpi.catalogue import CATALOGUE, Grain
 from kpi.charts_spc import add_action_markers, control_figure, moving_range_figure
+from kpi.laney import overdispersed
 from kpi.spc import CHART_LABELS, SPC_GRAINS, ChartType, SpcError, allowed_charts, spc_chart
 from kpi.spc_rules import RuleSet
 from ui import widgets
@@ -51,10 +52,16 @@ if chart.frame.empty:
     st.stop()
 
 st.caption(
-    f"{CATALOGUE[kpi].label} [{scope}] by {grain.value}, {CHART_LABELS[chart.chart]}; limits from "
+    f"{CATALOGUE[kpi].label} [{scope}] by {grain.value}, {chart.label}; limits from "
     + (f"the frozen baseline {baseline[0]} to {baseline[1]}" if baseline else "all shown points")
     + (f", {len(exclusions)} excluded point(s)" if exclusions else "")
 )
+if chart.chart in (ChartType.P, ChartType.U) and overdispersed(chart.sigma_z):
+    st.caption(
+        f"⚠ σz = {chart.sigma_z:.2f}: the variation between periods is larger than the "
+        f"{chart.chart.value} chart's limits allow (overdispersion), so many points may "
+        "signal. The Laney chart widens the limits by σz; alerts and the review pack use it."
+    )
 fig = control_figure(chart)
 actions = list_actions(ctx.engine, kpi=kpi)
 add_action_markers(fig, actions[actions["scope"] == scope])

@@ -52,21 +52,24 @@ def test_empty_database_has_no_alerts(engine):
 def test_demo_l5_drift_from_signal_to_verified_action(demo):
     alerts = {a.alert_id: a for a in current_alerts(demo)}
     spc = [a for a in alerts.values() if a.kind is AlertKind.SPC_SIGNAL and a.kpi == "scrap_rate"
-           and a.scope == {"line": "L5"}]  # fmt: skip
+           and a.scope == {"plant": "Plant 2", "line": "L5"}]  # fmt: skip
     assert len(spc) == 1, list(alerts)
     alert = spc[0]
     assert "WE1" in alert.rules and "one point beyond 3σ" in alert.message
     assert any(
-        a.kind is AlertKind.TARGET_MISS and a.scope == {"line": "L5"} for a in alerts.values()
+        a.kind is AlertKind.TARGET_MISS and a.scope == {"plant": "Plant 2", "line": "L5"}
+        for a in alerts.values()
     )
     params = alert.link_params()
-    assert params["kpi"] == "scrap_rate" and params["line"] == "L5" and params["chart"] == "p"
+    assert params["kpi"] == "scrap_rate" and params["line"] == "L5"
+    # the demo's weekly scrap is overdispersed (thousands of units a week): a Laney p′ chart
+    assert params["chart"] == "laney" and "Laney p′" in alert.message
 
-    # The linked chart shows the same signal, on a p chart with per-point limits.
+    # The linked chart shows the same signal, on the Laney chart with per-point limits.
     chart = spc_chart(demo, "scrap_rate", params["grain"], where={"line": "L5"},
-                      date_from=dt.date.fromisoformat(params["from"]),
+                      chart=params["chart"], date_from=dt.date.fromisoformat(params["from"]),
                       date_to=dt.date.fromisoformat(params["to"]))  # fmt: skip
-    assert chart.chart is ChartType.P
+    assert chart.chart is ChartType.LANEY
     last = chart.frame.iloc[-1]
     assert last["period"] == alert.period and "WE1" in last["signals"]
     assert last["value"] > last["ucl"]

@@ -12,7 +12,7 @@ from kpi.sources import RELATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUE_KPIS = {
-    "scrap_rate", "rework_rate", "yield", "availability", "performance", "oee",
+    "scrap_rate", "rework_rate", "yield", "availability", "performance", "oee", "oee_quality",
     "downtime_minutes", "unplanned_downtime_minutes", "stops", "mttr_minutes", "mtbf_minutes",
     "units_produced", "units_scrapped", "otd", "otif", "days_late", "supplier_otd", "defects",
     "defects_per_unit",

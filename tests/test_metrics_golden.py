@@ -24,7 +24,8 @@ CASES = [
     ("week", "line", {}, "yield", W, ("L1",), 1762, 1800),
     ("week", "line", {}, "scrap_rate", W, ("L1",), 22, 1800),
     ("week", "line", {}, "rework_rate", W, ("L1",), 16, 1800),
-    ("week", "line", {}, "oee", W, ("L1",), 1150 * 1762 / 1800, 1380),
+    ("week", "line", {}, "oee", W, ("L1",), 194 + 198 + 441 + 294, 1380),  # Σ good × ideal
+    ("week", "line", {}, "oee_quality", W, ("L1",), 194 + 198 + 441 + 294, 1150),
     ("week", "line", {}, "mtbf_minutes", W, ("L1",), 1250, 2),
     ("week", "line", {}, "units_produced", W, ("L1",), 1800, None),
     ("week", "line", {}, "units_scrapped", W, ("L1",), 22, None),
@@ -118,10 +119,11 @@ def test_golden_value(golden, case, use_summary):
 
 
 def test_oee_is_product_of_factors(golden):
-    query = make_query(["availability", "performance", "yield", "oee"], "week", ["line"])
+    factors = ("availability", "performance", "oee_quality")
+    query = make_query([*factors, "oee"], "week", ["line"])
     df = compute(golden, query).set_index(["line", "kpi"])["value"]
     for line in ("L1", "L2"):
-        a, p, q = (df[(line, k)] for k in ("availability", "performance", "yield"))
+        a, p, q = (df[(line, k)] for k in factors)
         assert df[(line, "oee")] == pytest.approx(a * p * q, rel=1e-12)
 
 

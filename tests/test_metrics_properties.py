@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpi.catalogue import CATALOGUE, Formula, Source
+from kpi.consistency import PROBLEM as OVERRUN
 from kpi.ingest import Outcome, UndoRefused, ingest_bytes, undo_batch
 from kpi.metrics import compute, make_query
 from kpi.schema import Kind
@@ -141,6 +142,10 @@ def _apply(engine, cfg, ops) -> None:
         rows = _unique_production(payload) if kind is Kind.PRODUCTION else payload
         rows = _unique_by(rows, ("order_id", "line_no")) if kind is Kind.DELIVERIES else rows
         result = ingest_bytes(engine, cfg, to_csv(kind, rows), f"{kind}-{n}.csv", kind)
+        if result.outcome is Outcome.REJECTED and all(
+            OVERRUN in p.problem for p in result.problems
+        ):
+            continue  # more stop than planned minutes: refused by design, nothing stored
         assert result.outcome in (Outcome.LOADED, Outcome.ALREADY_LOADED), result.problems
         if result.outcome is Outcome.LOADED:  # stale until a reader rebuilds it, never wrong
             with engine.connect() as conn:

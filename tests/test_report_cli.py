@@ -90,7 +90,7 @@ def test_empty_database_prints_header_only(db_url):
     out = run_cli("report", "--kpi", "oee", "--by", "line", "--db", db_url)
     assert (
         out.returncode == 0
-        and out.stdout == "period,line,kpi,value,numerator,denominator,target,status\n"
+        and out.stdout == "period,plant,line,kpi,value,numerator,denominator,target,status\n"
     )
 
 

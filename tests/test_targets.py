@@ -97,11 +97,12 @@ def test_most_specific_scope_wins_per_period(golden, settings):
     assert got[(jan, "P1", "L1", "availability")] == (0.99, "met")  # 480/480
     assert got[(jan, "P1", "L2", "availability")][0] == 0.85
     by_line = _targets(golden, make_query(["availability"], "month", ["line"]))
-    assert by_line[(jan, "L2", "availability")][0] == 0.80  # plant not pinned: all
+    # a line is a line of its plant: --by line splits by plant and inherits its target
+    assert by_line[(jan, "P1", "L2", "availability")][0] == 0.85
     by_plant = _targets(golden, make_query(["availability"], "month", ["plant"]))
     assert by_plant[(jan, "P1", "availability")][0] == 0.85  # row spans lines: plant scope
     pinned = compute(golden, make_query(["availability"], "month", where={"line": "L1"}))
-    assert list(pinned["target"]) == [0.80, 0.99]  # --where pins the line (not the plant)
+    assert list(pinned["target"]) == [0.85, 0.99]  # --where line=L1: its plant P1 as well
 
 
 def test_validity_window_and_default_fallback(golden, settings):

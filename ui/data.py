@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from kpi import drilldown, store, targets, views
+from kpi import consistency, drilldown, store, targets, views
 from ui.bootstrap import engine_for, settings
 
 
@@ -35,6 +35,7 @@ class Q(StrEnum):
     TARGETS = "targets"
     TARGET_HISTORY = "target_history"
     ROW_COUNTS = "row_counts"
+    DATA_QUALITY = "data_quality"
 
 
 _FUNCS: dict[Q, Any] = {
@@ -55,6 +56,7 @@ _FUNCS: dict[Q, Any] = {
     Q.TARGETS: targets.list_targets,
     Q.TARGET_HISTORY: targets.target_history,
     Q.ROW_COUNTS: store.current_row_counts,
+    Q.DATA_QUALITY: consistency.data_quality,
 }
 
 

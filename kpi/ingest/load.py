@@ -189,14 +189,18 @@ def _load_batch(
         return IngestResult(
             info.name, Outcome.ALREADY_LOADED, kind=spec.kind, batch_id=existing[0], sha256=info.sha
         )
+    from kpi.consistency import refuse_overruns  # it imports kpi.ingest.problems
+
     batch_id = store.next_id(conn, batches.c.batch_id)
     with archiving(settings, info.sha, info.original) as keep_original:
         with dialect.loading_into(conn, FACT_TABLES[spec.kind]) as target:
             rows = fast.stream_into_store(target, source, spec, defaults, batch_id, progress, parse)
+        if progress:
+            progress("replacing corrected rows", 0.8)
+        replaced = retire_replaced(conn, spec, batch_id)
+        # a file that leaves more stop than planned minutes is refused (not archived)
+        refuse_overruns(conn, spec.kind, batch_id, source.path, source.delimiter, defaults["plant"])
         keep_original()
-    if progress:
-        progress("replacing corrected rows", 0.8)
-    replaced = retire_replaced(conn, spec, batch_id)
     warnings = validate.extra_column_warning(spec, source.headers)
     conn.execute(
         batches.insert().values(

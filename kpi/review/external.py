@@ -79,13 +79,14 @@ def spc_signals(
     rows = []
     for kpi in alerts.SPC_WATCH:
         for plant, line in lines:
-            scope = {"line": line}
+            scope = {"plant": plant, "line": line}
             try:
                 chart = spc.spc_chart(
                     bind, kpi, Grain.WEEK, where=scope,
                     date_from=period.start - dt.timedelta(days=SPC_HISTORY_DAYS),
                     date_to=period.end, baseline=get_baseline(bind, kpi, scope),
                     exclusions=list_exclusions(bind, kpi, scope, Grain.WEEK),
+                    laney_if_overdispersed=True,
                 )  # fmt: skip
             except spc.SpcError:  # a stored baseline with no data in it, as alerts skip it
                 continue
