@@ -180,7 +180,7 @@ def track_writes(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "commit")
     def _bump(conn: sa.Connection) -> None:
-        if conn.info.pop("wrote", False):
+        if conn.info.pop("wrote", False) and not conn.info.get("migrating"):
             conn.connection.dbapi_connection.cursor().execute(_BUMP)
 
     @sa.event.listens_for(engine, "rollback")

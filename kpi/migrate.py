@@ -15,8 +15,10 @@ releases did whenever they opened a database; later revisions then run as usual.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -125,7 +127,7 @@ def upgrade(
     from alembic.operations import Operations
 
     script = _script(scripts)
-    with engine.begin() as conn:
+    with engine.connect() as conn, _no_version_bump(conn), conn.begin():
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_UPGRADE_LOCK})
         before = read_state(conn)
@@ -176,3 +178,14 @@ def _context(conn: sa.Connection, script: ScriptDirectory, fn: Any = None) -> Mi
     use_duckdb_inspector(conn)
     opts = {"script": script, "fn": fn, "version_table": VERSION_TABLE}
     return MigrationContext.configure(conn, opts=opts)
+
+
+@contextlib.contextmanager
+def _no_version_bump(conn: sa.Connection) -> Iterator[None]:
+    """Revisions before the data version exists cannot bump it; a schema change is
+    followed by a restart of the processes that cache anyway."""
+    conn.info["migrating"] = True
+    try:
+        yield
+    finally:
+        conn.info.pop("migrating", None)

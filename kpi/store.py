@@ -49,6 +49,7 @@ def create_engine(settings: Settings, sandbox: list[Path] | None = None) -> sa.E
     except BaseException:
         engine.dispose()  # DuckDB: release the file, so the caller can report and move on
         raise
+    dialect.track_writes(engine)  # the data_version table exists from here on
     return engine
 
 
@@ -58,7 +59,6 @@ def open_engine(settings: Settings, sandbox: list[Path] | None = None) -> sa.Eng
     if db_path is not None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(settings.db_url, **dialect.engine_options(settings.db_url, db_path))
-    dialect.track_writes(engine)
     if engine.dialect.name == dialect.Backend.POSTGRESQL:
         sa.event.listen(engine, "connect", lambda conn, _rec: dialect.configure_postgresql(conn))
     if engine.dialect.name == "duckdb":

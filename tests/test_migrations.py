@@ -71,16 +71,33 @@ def test_revision_files_are_one_linear_history_alembic_agrees_with():
 # --- (a) a database at the first revision, filled, upgraded: every report as if fresh ---
 
 
-def test_first_revision_filled_then_upgraded_reports_as_fresh(tmp_path, capsys):
+def test_first_revision_filled_then_upgraded_reports_as_fresh(previous_release, tmp_path, capsys):
+    """Created at revision 0001 by today's migrations, filled by the release that schema
+    belongs to (today's loader writes tables 0001 lacks), then upgraded in place."""
     url = f"duckdb:///{tmp_path / 'old.duckdb'}"
     engine = store.open_engine(load_settings(url))  # no automatic upgrade: stay at 0001
     migrate.upgrade(engine, target=migrate.BASELINE)
-    _ingest_samples(engine, url)  # today's loader; revisions that break this need old code
+    engine.dispose()
+    _ingest_with_previous_release(previous_release, url)
+    engine = store.open_engine(load_settings(url))
     before, after = migrate.upgrade(engine)
     assert (before.revision, after) == (migrate.BASELINE, migrate.head_revision())
     assert migrate.differences(engine) == []
     engine.dispose()
     assert _report(url, capsys) == _report(_fresh_at_head(tmp_path), capsys)
+
+
+def _ingest_with_previous_release(previous_release: Path, url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KPI_DB_URL")}
+    old = subprocess.run(
+        [sys.executable, "-m", "kpi", "ingest", *map(str, SAMPLES), "--db", url],
+        cwd=previous_release,  # `-m kpi` imports the old package from here
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert old.returncode == 0, old.stdout + old.stderr
 
 
 # --- (b) a database made by the previous release's own code, upgraded by the CLI ---
@@ -102,16 +119,7 @@ def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_previous_release_database_upgrades_in_place(previous_release, tmp_path, capsys):
     url = f"duckdb:///{tmp_path / 'previous.duckdb'}"
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KPI_DB_URL")}
-    old = subprocess.run(
-        [sys.executable, "-m", "kpi", "ingest", *map(str, SAMPLES), "--db", url],
-        cwd=previous_release,  # `-m kpi` imports the old package from here
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert old.returncode == 0, old.stdout + old.stderr
+    _ingest_with_previous_release(previous_release, url)
     assert "alembic_version" not in _tables(url)
 
     done = run_cli("db", "upgrade", "--db", url)
@@ -176,7 +184,9 @@ def test_database_ahead_is_an_error_on_the_page_not_a_traceback(ahead_db, monkey
 
 def test_no_auto_upgrade_refuses_then_db_upgrade_adopts(tmp_path, monkeypatch):
     url = f"duckdb:///{tmp_path / 'kpi.duckdb'}"
-    store.create_engine(load_settings(url)).dispose()
+    engine = store.open_engine(load_settings(url))
+    migrate.upgrade(engine, target=migrate.BASELINE)  # the schema of the last such release
+    engine.dispose()
     engine = sa.create_engine(url)
     with engine.begin() as conn:  # as a release before migrations left it
         conn.execute(sa.text("DROP TABLE alembic_version"))

@@ -133,7 +133,9 @@ def _assert_splits_add_up(engine) -> None:
         for kpi in OEE_KPIS:
             for col in ("numerator", "denominator"):
                 assert sums.loc[kpi, col] == pytest.approx(whole.loc[kpi, col], rel=1e-9, abs=1e-9)
-        _assert_product(parts.set_index([*by, "kpi"])["value"].unstack("kpi"))
+        # a line or machine split also groups by its plant (and line): a line is (plant, line)
+        keys = [c for c in ("plant", "line", "machine", "shift", "product") if c in parts]
+        _assert_product(parts.set_index([*keys, "kpi"])["value"].unstack("kpi"))
     _assert_product(whole["value"].to_frame().T)
 
 
