@@ -98,4 +98,8 @@ def text_cases() -> dict[str, tuple[bytes, str]]:
             (HEADER.rstrip("\n") + "".join(f",col{i}" for i in range(9_000)) + "\n").encode(),
             "header line is longer than 65,536 bytes",
         ),
+        "mixed line endings": (
+            (HEADER + ROW + ROW.replace("P-100", "P-2").replace("\n", "\r\n") + ROW).encode(),
+            "line 3: The file mixes line endings",
+        ),
     }

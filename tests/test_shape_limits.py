@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from kpi import store
 from kpi.ingest import Outcome
 from kpi.ingest.imports import import_file
-from kpi.ingest.shape import MAX_FIELDS
+from kpi.ingest.shape import MAX_FIELDS, mixed_endings
 from kpi.settings import Settings
 from tests.bad_input_files import HEADER, ROW, text_cases, wide_line
 from tests.conftest import run_cli
@@ -79,3 +79,12 @@ def test_the_cli_names_what_is_wrong(tmp_path: Path, case: str) -> None:
     output = done.stdout + done.stderr
     assert done.returncode == 1, output[-2000:]
     assert words in output and "Traceback" not in output, output[-2000:]
+
+
+def test_a_quoted_line_break_in_a_crlf_file_is_not_a_mix(tmp_path: Path) -> None:
+    """Excel writes CRLF rows with LF inside quoted cells: that is one kind of ending."""
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b'a,b\r\n1,"two\nlines"\r\n3,4\r\n')
+    assert mixed_endings(path) is None
+    path.write_bytes(b"a,b\r\n1,2\r\n3,4\n")
+    assert mixed_endings(path).line == 3

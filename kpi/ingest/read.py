@@ -175,7 +175,9 @@ def load_raw(scratch: duckdb.DuckDBPyConnection, source: TextFile) -> int:
     try:
         scratch.execute(f"CREATE TABLE raw AS SELECT * FROM {call}", params)
     except duckdb.Error as exc:
-        problem = Problem(f"The file cannot be read as CSV: {_first_sentence(exc)}")
+        problem = shape.mixed_endings(source.path) or Problem(
+            f"The file cannot be read as CSV: {_first_sentence(exc)}"
+        )
         raise FileRejected([problem]) from None
     return int(scratch.execute("SELECT count(*) FROM raw").fetchone()[0])
 

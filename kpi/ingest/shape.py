@@ -97,3 +97,37 @@ def _field_count(raw: bytes, delimiter: str) -> int:
         return fields
     text = raw.decode("utf-8", errors="replace")
     return len(next(csv.reader([text], delimiter=delimiter), []))
+
+
+_ENDINGS = {b"\r\n": "Windows (CRLF)", b"\n": "Unix (LF)", b"\r": "old Mac (CR)"}
+
+
+def mixed_endings(path: Path) -> Problem | None:
+    """The first line whose ending differs from line 1's, outside quoted text.
+
+    Asked only after the reader failed (DuckDB's reader stops on such a file with a
+    parser-state error), so valid files never pay for it.
+    """
+    first, quoted = None, False
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            quoted ^= raw.count(b'"') % 2 == 1
+            body = raw.rstrip(b"\r\n")
+            if b"\r" in body and not quoted and first is not None:
+                return _mixed(number, first, b"\r")
+            ending = raw[len(body) :]
+            if quoted or not ending:
+                continue
+            first = first or ending
+            if ending != first:
+                return _mixed(number, first, ending)
+    return None
+
+
+def _mixed(line: int, first: bytes, other: bytes) -> Problem:
+    message = (
+        f"The file mixes line endings: line 1 ends with a {_ENDINGS[first]} line break, "
+        f"this line with a {_ENDINGS[other]} one. Save the file again so that every line "
+        "ends the same way."
+    )
+    return Problem(message, line=line)
