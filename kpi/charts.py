@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from kpi import plot_text
 from kpi.catalogue import CATALOGUE, Unit
 
 STATUS_COLORS = {"met": "#2e7d32", "near": "#e69b00", "missed": "#c62828"}
@@ -43,7 +44,7 @@ def status_color(status: object) -> str:
 
 def _layout(fig: go.Figure, title: str | None, unit: Unit | None, height: int = _HEIGHT):
     fig.update_layout(
-        title=title,
+        title=None if title is None else plot_text.text(title),
         template="plotly_white",
         height=height,
         margin=dict(l=10, r=10, t=40 if title else 10, b=10),
@@ -74,7 +75,7 @@ def trend(df: pd.DataFrame, kpi: str, split: str | None = None, title: str | Non
         fig.add_scatter(
             x=part["period"],
             y=part["value"],
-            name=str(key) if split else entry.label,
+            name=plot_text.text(key) if split else entry.label,
             mode="lines+markers",
             line=dict(color=color, width=2),
             marker=markers or dict(color=color, size=5),
@@ -108,9 +109,10 @@ def pareto(df: pd.DataFrame, category: str, value: str, title: str | None = None
     total = rows[value].sum()
     cumulative = rows[value].cumsum() / total if total else rows[value] * 0
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_bar(x=rows[category], y=rows[value], name=value, marker_color=TOTAL_COLOR)
+    categories = plot_text.texts(rows[category])
+    fig.add_bar(x=categories, y=rows[value], name=value, marker_color=TOTAL_COLOR)
     fig.add_scatter(
-        x=rows[category],
+        x=categories,
         y=cumulative,
         name="cumulative %",
         mode="lines+markers",
@@ -130,8 +132,8 @@ def heatmap(wide: pd.DataFrame, title: str | None = None, label: str = "minutes"
     fig = go.Figure(
         go.Heatmap(
             z=wide.to_numpy(),
-            x=list(wide.columns),
-            y=[str(i) for i in wide.index],
+            x=plot_text.texts(wide.columns),
+            y=plot_text.texts(wide.index),
             colorscale="Reds",
             colorbar=dict(title=label),
             hovertemplate="%{y} %{x}<br>%{z:,.0f} " + label + "<extra></extra>",
@@ -147,7 +149,7 @@ def waterfall(df: pd.DataFrame, title: str | None = None):
     measure = ["absolute" if k == "total" else "relative" for k in df["kind"]]
     fig = go.Figure(
         go.Waterfall(
-            x=df["step"],
+            x=plot_text.texts(df["step"]),
             y=df["minutes"],
             measure=measure,
             text=[f"{v:,.0f}" for v in df["minutes"]],
@@ -177,7 +179,7 @@ def bars_by(df: pd.DataFrame, kpi: str, dim: str, title: str | None = None):
     fig = go.Figure()
     fig.add_bar(
         x=rows["value"],
-        y=rows[dim].astype(str),
+        y=plot_text.texts(rows[dim]),
         orientation="h",
         marker_color=[status_color(s) for s in rows["status"]],
         name=entry.label,
@@ -187,7 +189,7 @@ def bars_by(df: pd.DataFrame, kpi: str, dim: str, title: str | None = None):
     if "target" in rows and rows["target"].notna().any():
         fig.add_scatter(
             x=rows["target"],
-            y=rows[dim].astype(str),
+            y=plot_text.texts(rows[dim]),
             mode="markers",
             name="target",
             marker=dict(symbol="line-ns-open", size=18, color=TARGET_COLOR, line=dict(width=3)),
@@ -215,7 +217,7 @@ def factor_trends(df: pd.DataFrame, kpis: Iterable[str], split: str = "line"):
             fig.add_scatter(
                 x=group["period"],
                 y=group["value"],
-                name=str(name),
+                name=plot_text.text(name),
                 legendgroup=str(name),
                 showlegend=row == 1,
                 mode="lines",

@@ -12,6 +12,7 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
+from kpi import plot_text
 from kpi.catalogue import CATALOGUE, Unit
 from kpi.spc import Chart, ChartType
 from kpi.spc_rules import RULE_TEXT, Rule
@@ -83,7 +84,8 @@ def control_figure(chart: Chart, title: str | None = None, height: int = 420) ->
     _marks(fig, f[f["excluded"]], "excluded", "#9e9e9e", "circle-open", unit)
     _baseline_box(fig, chart)
     fig.update_layout(
-        title=title, template="plotly_white", height=height, hovermode="closest",
+        title=None if title is None else plot_text.text(title), template="plotly_white",
+        height=height, hovermode="closest",
         margin=dict(l=10, r=10, t=40 if title else 10, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
     )  # fmt: skip

@@ -24,6 +24,7 @@ from ui.alerts import follow_link, may_edit_actions, parse_day
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
+from ui.safe import md
 
 wanted = follow_link()
 ctx = frame(PageId.ACTIONS)
@@ -62,7 +63,7 @@ if editor:
         due = st.date_input("Due date", value=dt.date.today() + dt.timedelta(days=14),
                             key="ca_due", format="YYYY-MM-DD")  # fmt: skip
         if wanted.get("alert"):
-            st.caption(f"From alert `{wanted['alert']}`")
+            st.caption(f"From alert {md(wanted['alert'])}")
         if st.button("Open the corrective action", key="ca_create", type="primary"):
             scope = {} if scope_line == "(plant-wide)" else {"line": scope_line}
             new = NewAction(k, text, owner, due, scope, wanted.get("grain"), period,
@@ -86,7 +87,7 @@ act = get_action(ctx.engine, chosen)
 status = Status(act["status"])
 if "ca_flash" in st.session_state:
     st.success(st.session_state.pop("ca_flash"))
-st.markdown(f"**Status:** {status.value} · owner {act['owner']} · due {act['due_date']}")
+st.markdown(f"**Status:** {status.value} · owner {md(act['owner'])} · due {act['due_date']}")
 if editor and status is not Status.VERIFIED_EFFECTIVE:
     options = [status, *sorted(TRANSITIONS[status])]
     new_status = st.selectbox("Move to", options, key=f"ca_status_{chosen}")

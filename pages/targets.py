@@ -10,6 +10,7 @@ from kpi.targets import Scope, TargetError, TargetSpec, parse_value, set_target
 from ui import data, widgets
 from ui.frame import frame
 from ui.registry import PageId
+from ui.safe import md
 
 ctx = frame(PageId.TARGETS)
 st.caption(
@@ -41,7 +42,7 @@ if st.button("Save target", type="primary", icon=":material/save:", key="t_save"
         st.error(str(error))
     else:
         data.clear()
-        st.success(f"Saved: {spec.describe()} = {spec.value:g}")
+        st.success(f"Saved: {md(spec.describe())} = {spec.value:g}")
 
 st.subheader("All targets")
 table = data.get(data.Q.TARGETS)[target_edits.EDIT_COLUMNS + ["updated_at", "updated_by"]]

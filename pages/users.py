@@ -10,6 +10,7 @@ from kpi.auth import Action, Role
 from ui import session, widgets
 from ui.frame import frame
 from ui.registry import PageId
+from ui.safe import md
 
 ctx = frame(PageId.USERS)
 session.require(Action.MANAGE_USERS)
@@ -42,7 +43,7 @@ if saved:
     except auth.AuthError as refused:
         st.error(str(refused))
     else:
-        st.success(f"Saved {name.strip()} as {role}.")
+        st.success(f"Saved {md(name.strip())} as {role}.")
         st.rerun()
 
 if accounts:

@@ -19,6 +19,8 @@ PRODUCTION_HEADER = [
     "date", "shift", "plant", "line", "machine", "product", "planned_minutes",
     "ideal_cycle_seconds", "units_produced", "units_scrapped", "units_reworked",
 ]  # fmt: skip
+HEADER = ",".join(PRODUCTION_HEADER) + "\n"
+ROW = "2026-11-02,A,Plant 1,L1,M1,P-100,480,30,800,12,5\n"
 PRODUCTION_ROW = ["2026-11-02", "A", "Plant 1", "L1", "M1", "P-100", 480, 30, 800, 12, 5]
 
 
@@ -74,5 +76,30 @@ def excel_cases() -> dict[str, tuple[str, bytes, str]]:
             "encrypted.xlsx",
             (CORPUS / "encrypted.xlsx").read_bytes(),
             "password-protected",
+        ),
+    }
+
+
+def wide_line() -> bytes:
+    """A header, a good row, and a 200 KB line of 100,000 fields (item 16)."""
+    return (HEADER + ROW + ",a" * 100_000 + "\n").encode()
+
+
+@functools.cache
+def text_cases() -> dict[str, tuple[bytes, str]]:
+    """Text files whose size or shape once cost minutes or misled (items 16, 19)."""
+    return {
+        "a line of 100,000 fields": (wide_line(), "line 3: This line has 100,001 fields"),
+        "header plus one 50 MB line": (
+            (HEADER + "P" * 50_000_000 + "\n").encode(),
+            "line 2: The line is too long",
+        ),
+        "header over 64 KB": (
+            (HEADER.rstrip("\n") + "".join(f",col{i}" for i in range(9_000)) + "\n").encode(),
+            "header line is longer than 65,536 bytes",
+        ),
+        "mixed line endings": (
+            (HEADER + ROW + ROW.replace("P-100", "P-2").replace("\n", "\r\n") + ROW).encode(),
+            "line 3: The file mixes line endings",
         ),
     }

@@ -21,6 +21,7 @@ from kpi.ingest import Outcome
 from kpi.ingest.imports import import_file
 from kpi.schema import Kind
 from kpi.settings import load_settings
+from tests.bad_input_files import text_cases
 
 HEADER = (
     "date,shift,plant,line,machine,product,planned_minutes,ideal_cycle_seconds,"
@@ -80,6 +81,7 @@ CASES: dict[str, tuple[bytes, str]] = {
         ).encode(),
         "line 60002",
     ),
+    **text_cases(),
 }
 
 

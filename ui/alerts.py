@@ -19,6 +19,7 @@ from kpi.auth import Role as AuthRole
 from kpi.catalogue import Grain
 from kpi.grains import parse_date
 from ui import filters
+from ui.safe import md
 
 FOCUS = "focus"  # a link parameter: apply the link's filters even mid-session
 
@@ -80,7 +81,8 @@ def _alert_row(ctx, alert: lib.Alert, acked: bool, by: str, editor: bool, i: int
     icon = ":material/query_stats:" if alert.kind is lib.AlertKind.SPC_SIGNAL else ":material/flag:"
     with st.container(border=True):
         text, chart, act, ack = st.columns([6, 1.3, 1.6, 1.3])
-        text.markdown(f"{icon} {alert.message}" + (f"  \n*acknowledged by {by}*" if acked else ""))
+        acked_by = f"  \n*acknowledged by {md(by)}*" if acked else ""
+        text.markdown(f"{icon} {md(alert.message)}{acked_by}")
         chart.page_link("pages/spc.py", label="Chart", icon=":material/show_chart:",
                         query_params=alert.link_params() | {FOCUS: "1"})  # fmt: skip
         params = {"alert": alert.alert_id, "kpi": alert.kpi, "period": str(alert.period),

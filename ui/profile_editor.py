@@ -25,6 +25,7 @@ from kpi.uploads import Plan, Preview
 from ui import profile_fields as fields
 from ui import session
 from ui.frame import Context
+from ui.safe import md
 
 PROFILE_PREFIX = "profile:"
 
@@ -89,7 +90,7 @@ def choose(ctx: Context, pv: Preview, data: bytes, key: str) -> str:
         help="Suggested: saved import profiles whose headers all appear in this file.",
     )
     if fits:
-        st.caption(f"Suggested profile(s) whose headers match this file: {', '.join(fits)}.")
+        st.caption(f"Suggested profile(s) whose headers match this file: {md(', '.join(fits))}.")
     return choice
 
 

@@ -19,6 +19,7 @@ from kpi.schema import Kind
 from kpi.uploads import Plan, Preview, batch_label, blocked_result, preview, problems_frame
 from ui import data, filters, profile_editor, session, widgets
 from ui.frame import Context
+from ui.safe import md
 
 RESULTS = "upload_results"
 UNDO_MESSAGE = "undo_message"
@@ -46,7 +47,7 @@ def plan_file(ctx: Context, upload, index: int) -> Plan:
             st.selectbox("Sheet", first.sheets, key=sheet_key, help="The sheet to load.")
         if pv.unreadable:  # no profile or mapping can read it: say why, load nothing
             for problem in pv.problems:
-                st.error(problem)
+                st.error(md(problem))
             return Plan(blocked=list(pv.problems))
         data = upload.getvalue()
         tag = f"{tag}_{pv.sheet}" if pv.sheet else tag  # a new sheet is a new choice
@@ -62,7 +63,7 @@ def plan_file(ctx: Context, upload, index: int) -> Plan:
 def show_preview(pv: Preview, index: int) -> Kind | None:
     """The detected kind (changeable), the dialect and the first rows of one file."""
     for problem in pv.problems:
-        st.warning(problem)
+        st.warning(md(problem))
     kinds = [k.value for k in Kind]
     chosen = st.selectbox(
         "Kind",
@@ -71,7 +72,7 @@ def show_preview(pv: Preview, index: int) -> Kind | None:
         key=f"kind_{index}_{pv.sha256[:12]}",
         help="Detected from the header; change it only if the detection is wrong.",
     )
-    where = f"sheet '{pv.sheet}'" if pv.sheet else f"{pv.delimiter_name}-separated"
+    where = f"sheet '{md(pv.sheet)}'" if pv.sheet else f"{pv.delimiter_name}-separated"
     st.caption(f"{where} · {len(pv.headers)} columns · SHA-256 {pv.sha256[:16]}…")
     if not pv.head.empty:
         st.dataframe(pv.head, hide_index=True, width="stretch")
@@ -140,17 +141,17 @@ def show_results() -> None:
     """What the last commit did, with a downloadable problem table per rejected file."""
     for i, result in enumerate(st.session_state.get(RESULTS, [])):
         if result.outcome is Outcome.LOADED:
-            st.success(result.summary(), icon=":material/check_circle:")
+            st.success(md(result.summary()), icon=":material/check_circle:")
         elif result.outcome is Outcome.ALREADY_LOADED:
-            st.info(result.summary(), icon=":material/content_copy:")
+            st.info(md(result.summary()), icon=":material/content_copy:")
         else:
-            st.error(result.summary(), icon=":material/error:")
+            st.error(md(result.summary()), icon=":material/error:")
             shown = len(result.problems)
             if shown < result.problem_count:
                 st.caption(f"Showing the first {shown} of {result.problem_count} problems.")
             widgets.table(problems_frame(result), f"problems_{result.file_name}", key=f"pr_{i}")
         for warning in result.warnings:
-            st.warning(warning)
+            st.warning(md(warning))
 
 
 def history(ctx: Context) -> None:

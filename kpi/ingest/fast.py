@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from kpi import store
-from kpi.ingest import read, typed, validate
+from kpi.ingest import disk, read, typed, validate
 from kpi.ingest.validate import RuleRole
 from kpi.schema import Kind, KindSpec
 
@@ -74,6 +74,8 @@ def stream_into_store(
             inserted = conn.exec_driver_sql(sql, tuple(params)).rowcount
         ragged = rejects and conn.exec_driver_sql(f"SELECT count(*) FROM {rejects}_errors").scalar()
     except sa.exc.DBAPIError as exc:
+        if disk.is_disk_full(exc):
+            raise disk.refusal() from None
         message = str(exc.orig)
         if parse is Parse.NATIVE and broken not in message:
             raise NotPlain(message[:200]) from None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from kpi.ingest import excel
+from kpi.ingest import disk, excel
 from kpi.ingest.check import Progress
 from kpi.ingest.load import active_batch_with_sha, ingest_file, sha256_file
 from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
@@ -49,8 +49,9 @@ def import_file(
         )
     with tempfile.TemporaryDirectory(prefix="kpi-import-") as folder:
         try:
-            readable, sheet_used = _as_csv(path, profile, sheet, Path(folder))
-            mapped = transform(readable, profile, Path(folder), lookup) if profile else None
+            with disk.disk_full_refused():  # a sheet or a mapped file is written first
+                readable, sheet_used = _as_csv(path, profile, sheet, Path(folder))
+                mapped = transform(readable, profile, Path(folder), lookup) if profile else None
         except FileRejected as rejected:
             problems = [dataclasses.replace(p, sheet=p.sheet) for p in rejected.problems]
             return IngestResult(

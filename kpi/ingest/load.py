@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from kpi import dialect, store, summary
-from kpi.ingest import fast, read, validate
+from kpi.ingest import disk, fast, read, validate
 from kpi.ingest.check import Checked, Progress, check_file
 from kpi.ingest.fast import NeedsDetailedCheck, NotPlain, Parse
 from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
@@ -78,14 +78,20 @@ def ingest_file(
     report("loading", 0.2)
     if not validate.header_problems(spec, source.headers, detected):
         try:
-            result = _store(engine, settings, source, spec, info, defaults, progress)
+            with disk.disk_full_refused():
+                result = _store(engine, settings, source, spec, info, defaults, progress)
         except FileRejected as rejected:
             return _rejected(info, Checked(spec.kind, rejected.problems, len(rejected.problems)))
         if result is not None:
             report("done", 1.0)
             return result
     report("locating problems", 0.6)
-    return _rejected(info, check_file(info.path, spec.kind, defaults, report))
+    try:
+        with disk.disk_full_refused():  # the checker's scratch database spills to disk
+            checked = check_file(info.path, spec.kind, defaults, report)
+    except FileRejected as rejected:
+        checked = Checked(spec.kind, rejected.problems, len(rejected.problems))
+    return _rejected(info, checked)
 
 
 def ingest_bytes(

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import duckdb
 
+from kpi.ingest import shape
 from kpi.ingest.problems import FileRejected, Problem
 from kpi.schema import normalise_header
 
 DELIMITERS = (",", ";", "\t", "|")
-_SNIFF_BYTES = 65536
-_MAX_LINE_BYTES = 1_000_000
+_SNIFF_BYTES = shape.MAX_HEADER_BYTES + 1
+_MAX_LINE_BYTES = shape.MAX_LINE_BYTES
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and old .xls
 
 
@@ -113,15 +114,17 @@ def parse_header(header_line: str, delimiter: str) -> tuple[str, ...]:
 
 
 def inspect(path: Path) -> TextFile:
-    """Sniff the content, find the delimiter and header; reads only the file's head."""
+    """Sniff the content, find the delimiter and header, then check every line's size
+    and field count (:mod:`kpi.ingest.shape`) before any load takes the write lock."""
     head = read_head(path)
     check_content(head)
-    text = head.decode("utf-8", errors="ignore")
+    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
     header_line = first_line(text)
-    if len(header_line.encode()) >= _MAX_LINE_BYTES:
-        raise FileRejected([Problem("The header line is absurdly long.", line=1)])
-    delimiter = sniff_delimiter(header_line)
+    ended = len(header_line) < len(text) or len(head) < _SNIFF_BYTES
+    delimiter = sniff_delimiter(header_line[: shape.MAX_HEADER_BYTES])
+    shape.check_header(header_line, ended, delimiter)
     headers = parse_header(header_line, delimiter)
+    shape.check_lines(path, delimiter)
     return TextFile(path=path, delimiter=delimiter, headers=headers)
 
 
@@ -172,7 +175,9 @@ def load_raw(scratch: duckdb.DuckDBPyConnection, source: TextFile) -> int:
     try:
         scratch.execute(f"CREATE TABLE raw AS SELECT * FROM {call}", params)
     except duckdb.Error as exc:
-        problem = Problem(f"The file cannot be read as CSV: {_first_sentence(exc)}")
+        problem = shape.mixed_endings(source.path) or Problem(
+            f"The file cannot be read as CSV: {_first_sentence(exc)}"
+        )
         raise FileRejected([problem]) from None
     return int(scratch.execute("SELECT count(*) FROM raw").fetchone()[0])
 
