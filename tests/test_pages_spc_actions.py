@@ -82,7 +82,7 @@ def test_actions_page_opens_from_an_alert_and_moves_the_status(demo_db: str):  #
 def test_overview_lists_alerts_with_links(demo_db: str):  # noqa: F811
     at = _open(PageId.OVERVIEW)
     text = " ".join(m.value for m in at.markdown)
-    assert "Scrap rate \[line=L5;plant=Plant 2\] is out of statistical control" in text
+    assert r"Scrap rate \[line=L5;plant=Plant 2\] is out of statistical control" in text
     links = [link.proto for link in at.get("page_link") if link.proto.label == "Chart"]
     assert any("line=L5" in p.query_string and "kpi=scrap_rate" in p.query_string for p in links)
 
