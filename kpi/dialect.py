@@ -146,9 +146,8 @@ def copy_rows(source: sa.Connection, target: sa.Connection, table: sa.Table) -> 
 
     columns = [c.name for c in table.columns]
     quoted = ", ".join(f'"{name}"' for name in columns)
-    reader = source.connection.dbapi_connection.execute(
-        f'SELECT {quoted} FROM "{table.name}"'
-    ).to_arrow_reader(200_000)
+    duck = source.connection.dbapi_connection
+    reader = duck.sql(f'SELECT {quoted} FROM "{table.name}"').to_arrow_reader(200_000)
     sent = 0
     cursor = target.connection.dbapi_connection.cursor()
     copy_sql = f'COPY "{table.name}" ({quoted}) FROM STDIN WITH (FORMAT csv)'

@@ -1,4 +1,7 @@
-"""Shared fixtures: every test gets its own real DuckDB file in tmp_path."""
+"""Shared fixtures: every test gets its own real database: a DuckDB file in tmp_path, and
+(for tests using ``backend`` through ``db_url``, ``demo_db`` or ``empty_db``) a fresh
+PostgreSQL database too. ``@pytest.mark.duckdb_only`` keeps a test on the file backend
+(it reads the file itself, or tests the file's own locking)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,18 +19,45 @@ import streamlit as st
 from kpi import store
 from kpi.demo import seed_demo
 from kpi.settings import Settings, load_settings
+from tests import pg
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"duckdb:///{tmp_path / 'kpi.duckdb'}"
+BACKENDS = ("duckdb", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "duckdb_only: runs on the DuckDB file backend only")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("duckdb_only")
+        metafunc.parametrize("backend", BACKENDS[:1] if only else BACKENDS, indirect=True)
 
 
 @pytest.fixture
-def settings(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.delenv("KPI_ARCHIVE_DIR", raising=False)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and pg.unreachable_reason():
+        pytest.skip(pg.unreachable_reason())
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    if backend == "duckdb":
+        yield f"duckdb:///{tmp_path / 'kpi.duckdb'}"
+        return
+    monkeypatch.setenv("KPI_ARCHIVE_DIR", str(tmp_path / "archive"))
+    with pg.database() as url:
+        yield url
+
+
+@pytest.fixture
+def settings(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
+    if db_url.startswith("duckdb"):
+        monkeypatch.delenv("KPI_ARCHIVE_DIR", raising=False)
     return load_settings(db_url, user="tester")
 
 
@@ -77,25 +107,66 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _use_db(monkeypatch: pytest.MonkeyPatch, db: Path) -> str:
-    url = f"duckdb:///{db}"
+@pytest.fixture(scope="session")
+def demo_template_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The demo year seeded once into a PostgreSQL database, copied per test."""
+    if pg.unreachable_reason():
+        pytest.skip(pg.unreachable_reason())
+    archive = tmp_path_factory.mktemp("demo-pg") / "archive"
+    name = pg.create_database()
+    previous = os.environ.get("KPI_ARCHIVE_DIR")
+    os.environ["KPI_ARCHIVE_DIR"] = str(archive)
+    try:
+        settings = load_settings(pg.url_of(name), user="demo")
+        engine = store.create_engine(settings)
+        seed_demo(engine, settings)
+        engine.dispose()
+    finally:
+        if previous is None:
+            os.environ.pop("KPI_ARCHIVE_DIR", None)
+        else:
+            os.environ["KPI_ARCHIVE_DIR"] = previous
+    yield name, archive
+    pg.drop_database(name)
+
+
+def _use_db(monkeypatch: pytest.MonkeyPatch, db: Path | str, archive: Path | None = None) -> str:
+    url = db if isinstance(db, str) else f"duckdb:///{db}"
     monkeypatch.setenv("KPI_DB_URL", url)
     monkeypatch.setenv("KPI_NO_DEMO", "1")
     monkeypatch.setenv("KPI_USER", "tester")
-    monkeypatch.delenv("KPI_ARCHIVE_DIR", raising=False)
+    if archive is None:
+        monkeypatch.delenv("KPI_ARCHIVE_DIR", raising=False)
+    else:
+        monkeypatch.setenv("KPI_ARCHIVE_DIR", str(archive))
     st.cache_data.clear()
     st.cache_resource.clear()
     return url
 
 
 @pytest.fixture
-def demo_db(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    for item in demo_template.iterdir():
-        copy = shutil.copytree if item.is_dir() else shutil.copy
-        copy(item, tmp_path / item.name)
-    return _use_db(monkeypatch, tmp_path / "kpi.duckdb")
+def demo_db(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A copy of the seeded demo year, as KPI_DB_URL (the app and the CLI read it)."""
+    if backend == "duckdb":
+        template: Path = request.getfixturevalue("demo_template")
+        for item in template.iterdir():
+            copy = shutil.copytree if item.is_dir() else shutil.copy
+            copy(item, tmp_path / item.name)
+        yield _use_db(monkeypatch, tmp_path / "kpi.duckdb")
+        return
+    name, archive = request.getfixturevalue("demo_template_pg")
+    with pg.database(template=name) as url:
+        yield _use_db(monkeypatch, url, archive)
+        st.cache_resource.clear()  # the app's engine holds connections to the database
 
 
 @pytest.fixture
-def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    return _use_db(monkeypatch, tmp_path / "kpi.duckdb")
+def empty_db(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    if backend == "duckdb":
+        yield _use_db(monkeypatch, tmp_path / "kpi.duckdb")
+        return
+    with pg.database() as url:
+        yield _use_db(monkeypatch, url, tmp_path / "archive")
+        st.cache_resource.clear()
