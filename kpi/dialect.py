@@ -147,6 +147,7 @@ def copy_rows(source: sa.Connection, target: sa.Connection, table: sa.Table) -> 
     columns = [c.name for c in table.columns]
     quoted = ", ".join(f'"{name}"' for name in columns)
     duck = source.connection.dbapi_connection
+    duck.complete()  # DuckDB 2.0 refuses a new query while an earlier result is unfinished
     reader = duck.sql(f'SELECT {quoted} FROM "{table.name}"').to_arrow_reader(200_000)
     sent = 0
     cursor = target.connection.dbapi_connection.cursor()
