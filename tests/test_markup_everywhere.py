@@ -11,26 +11,38 @@ from the data; every export must carry the names as plain text, formulas neutral
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 from google.protobuf.json_format import MessageToDict
+from pptx import Presentation
+from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from kpi import store, summary
-from kpi.actions import NewAction, create_action
+from kpi.actions import NewAction, create_action, list_actions
 from kpi.catalogue import Grain
+from kpi.charts_spc import add_action_markers, control_figure
 from kpi.demo import generate, to_csv_bytes
+from kpi.exports import to_csv_bytes as table_csv
+from kpi.exports import to_xlsx_bytes
 from kpi.ingest import Outcome, ingest_bytes
+from kpi.review import Decision, ItemKind, export, make_request, plots, prepare
+from kpi.review.model import Section
+from kpi.review.pdf_export import ChartMode
 from kpi.settings import load_settings
+from kpi.spc import ChartType, spc_chart
 from kpi.spc_store import exclude_point
 from kpi.targets import Scope, TargetSpec, set_target
-from tests.conftest import _use_db
+from tests.conftest import _use_db, run_cli
 from tests.test_pages_apptest import APP
 from ui.registry import PAGES, PageId, PageSpec
 
@@ -198,3 +210,116 @@ def test_the_hostile_names_reach_the_pages(hostile) -> None:
     at.switch_page("pages/delivery.py").run()
     _, figures = _shown(at)
     assert any("&lt;a href" in f for f in figures), "the customer bars carry the names"
+
+
+# --- charts and exports ------------------------------------------------------------------
+
+
+@pytest.fixture
+def pack(hostile):
+    url, _ = hostile
+    engine = store.create_engine(load_settings(url))
+    pack = prepare(engine, make_request("2026-Q3", "previous", dt.date(2026, 11, 15)))
+    pack.decisions = [Decision(DESCRIPTION, OWNER, ItemKind.ACTION, None),
+                      Decision(FORMULA, FORMULA, ItemKind.DECISION, None)]  # fmt: skip
+    pack.notes = {Section.NONCONFORMITIES.value: REASON}
+    yield pack
+    engine.dispose()
+
+
+def test_every_chart_figure_keeps_html_from_data_as_text(hostile, pack) -> None:
+    url, names = hostile
+    engine = store.create_engine(load_settings(url))
+    line = names["line"]["L2"]
+    chart = spc_chart(engine, "scrap_rate", Grain.WEEK, chart=ChartType.P, where={"line": line})
+    spc = add_action_markers(control_figure(chart, title=f"Scrap rate {line}"),
+                             list_actions(engine))  # fmt: skip
+    engine.dispose()
+    figures = {**plots.pack_figures(pack), "spc": spc}
+    assert "supplier_bars" in figures, "the suppliers carry markup"
+    html = [r for r in _raw_names(names) if "<" in r]
+    for name, fig in figures.items():
+        strings = list(_strings(json.loads(fig.to_json()), None))
+        bad = [t for t in strings if CHART_HTML.search(t) or any(r in t for r in html)]
+        assert not bad, (name, bad[:5])
+    assert any("&lt;a href" in t for t in _strings(json.loads(spc.to_json()), None))
+
+
+def _pptx_runs(data: bytes) -> list:
+    runs = []
+    for slide in Presentation(io.BytesIO(data)).slides:
+        for shape in slide.shapes:
+            frames = [shape.text_frame] if shape.has_text_frame else []
+            if shape.has_table:
+                frames += [c.text_frame for r in shape.table.rows for c in r.cells]
+            runs += [run for f in frames for p in f.paragraphs for run in p.runs]
+    return runs
+
+
+def _plain(expected: list[str], text: str) -> None:
+    """Each name shows as typed: no backslashes, entities or lost marks (not rendered)."""
+    missing = [e for e in expected if e not in text]
+    assert not missing, missing
+
+
+def test_pptx_carries_the_names_as_plain_text(hostile, pack) -> None:
+    _, names = hostile
+    runs = _pptx_runs(export(pack, "pptx"))
+    assert all(run.hyperlink.address is None for run in runs), "no link from data"
+    supplier = next(iter(names["supplier"].values()))
+    _plain([DESCRIPTION, OWNER, FORMULA, supplier], "\n".join(r.text for r in runs))
+
+
+def test_pdf_carries_the_names_as_plain_text(hostile, pack) -> None:
+    """fpdf2 is never asked for markdown: ``**L1**`` keeps its stars, nothing is a link."""
+    reader = PdfReader(io.BytesIO(export(pack, "pdf", charts=ChartMode.NATIVE)))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    _plain(["**L1**", ":red[L1]", "<b>bold</b>", OWNER, REASON], text)
+    for page in reader.pages:
+        links = [a.get_object().get("/A") for a in page.get("/Annots") or []]
+        assert not [a for a in links if a and "/URI" in a], links
+
+
+def _xlsx_cells(data: bytes) -> list:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+
+
+def _assert_xlsx(data: bytes, expected: list[str]) -> None:
+    cells = _xlsx_cells(data)
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "no formula cell"
+    assert not [c.coordinate for c in cells if c.hyperlink], "no link"
+    values = [str(c.value) for c in cells if c.value is not None]
+    assert "'=1+1" in values and "=1+1" not in values
+    _plain(expected, "\n".join(values))
+
+
+def test_review_xlsx_carries_the_names_as_text_without_formulas(hostile, pack) -> None:
+    _, names = hostile
+    supplier = next(iter(names["supplier"].values()))
+    _assert_xlsx(export(pack, "xlsx"), [DESCRIPTION, OWNER, supplier, REASON])
+
+
+def test_table_downloads_neutralise_formulas_and_keep_names(hostile) -> None:
+    url, _ = hostile
+    engine = store.create_engine(load_settings(url))
+    actions = list_actions(engine)
+    engine.dispose()
+    _assert_xlsx(to_xlsx_bytes(actions, "actions"), [DESCRIPTION, OWNER])
+    rows = list(csv.reader(io.StringIO(table_csv(actions).decode("utf-8-sig"))))
+    cells = [c for row in rows for c in row]
+    assert "'=1+1" in cells and "=1+1" not in cells
+    _plain([DESCRIPTION, OWNER], "\n".join(cells))
+
+
+@pytest.mark.parametrize("args", [("actions", "list"), ("targets", "list")])
+def test_cli_csv_neutralises_formulas(hostile, args) -> None:
+    url, _ = hostile
+    if args[0] == "targets":  # a target scope typed by hand
+        engine = store.create_engine(load_settings(url))
+        set_target(engine, load_settings(url), TargetSpec("yield", Scope.PRODUCT, FORMULA, 0.9))
+        engine.dispose()
+    done = run_cli(*args, "--format", "csv", "--db", url)
+    assert done.returncode == 0, done.stderr
+    cells = [c for row in csv.reader(io.StringIO(done.stdout)) for c in row]
+    assert "'=1+1" in cells and "=1+1" not in cells, done.stdout[:800]
