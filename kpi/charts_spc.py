@@ -49,7 +49,7 @@ def _zones(fig: go.Figure, f: pd.DataFrame, clamp: bool) -> None:
 
 def _hover(row: pd.Series, unit: Unit | None) -> str:
     fmt = ".2%" if unit is Unit.RATIO else ",.3f"
-    text = f"{row['period']}<br>value {row['value']:{fmt}}"
+    text = f"{plot_text.text(row['period'])}<br>value {row['value']:{fmt}}"
     if pd.notna(row["n"]):
         text += f" (n = {row['n']:,.0f})"
     if row["signals"]:
@@ -137,7 +137,7 @@ def add_action_markers(fig: go.Figure, actions: pd.DataFrame) -> go.Figure:
     (its triggering period, else its creation date) and one where its effect is measured."""
     for row in actions.itertuples(index=False):
         opened = row.period or pd.Timestamp(row.created_at).date()
-        label = f"CA #{row.action_id} ({row.status})"
+        label = f"CA #{row.action_id} ({plot_text.text(row.status)})"
         _vline(fig, opened, label, "dot")
         if getattr(row, "effective_from", None):
             _vline(fig, row.effective_from, f"CA #{row.action_id} change", "dash")

@@ -72,7 +72,7 @@ if editor:
                 new_id = create_action(ctx.engine, ctx.settings.user, new)
                 st.success(f"Corrective action {new_id} opened.")
             except (ActionError, KeyError) as exc:
-                st.error(str(exc.args[0]))
+                st.error(md(exc.args[0]))
 else:
     st.caption("Viewing only: QA or admin may open and update corrective actions.")
 
@@ -104,7 +104,7 @@ if editor and status is not Status.VERIFIED_EFFECTIVE:
             st.session_state["ca_flash"] = f"Corrective action {chosen} saved."
             st.rerun()
         except ActionError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
 effect = effect_check(ctx.engine, chosen)
 if not effect.empty:
     st.caption("The KPI before and after the change (same scope):")

@@ -16,6 +16,7 @@ from ui import session
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
+from ui.safe import md
 
 COMPARE = {"previous period": "previous", "same period last year": "last-year", "baseline": None}
 
@@ -32,14 +33,14 @@ as_of = c4.date_input("Data as of", dt.date.today(), key="rv_as_of",
 try:
     request = make_request(period_text, COMPARE[compare_label] or baseline, as_of)
 except ValueError as exc:
-    st.error(str(exc))
+    st.error(md(exc))
     st.stop()
 may_record = session.may(Action.RECORD_REVIEWS)  # leadership reads; QA and admins record
 pdf_options = rw.pdf_options()  # starts Chromium in the background for the PDF download
 pack: Pack = prepare(ctx.engine, request, ctx.settings.near_band)
 rw.load_state(pack)
 
-st.caption(L.subtitle(pack))
+st.caption(md(L.subtitle(pack)))
 st.subheader(L.summary_title(pack))
 rw.objective_table(pack)
 

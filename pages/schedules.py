@@ -25,6 +25,7 @@ from ui import session, widgets
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
+from ui.safe import md
 
 ctx = frame(PageId.SCHEDULES)
 session.require(Action.MANAGE_SETTINGS)
@@ -59,7 +60,7 @@ if st.button("Save schedule", type="primary", icon=":material/save:", key="sch_a
     try:
         new_id = add_schedule(ctx.engine, ctx.user.name, spec)
     except ScheduleError as refused:
-        st.error(str(refused))
+        st.error(md(refused))
     else:
         st.success(f"Schedule {new_id} saved.")
         st.rerun()
@@ -80,7 +81,7 @@ if specs:
             remove_schedule(ctx.engine, ctx.user.name, pick)
             st.rerun()
     except ScheduleError as gone:  # changed meanwhile in another tab
-        st.error(str(gone))
+        st.error(md(gone))
 
 st.subheader("Messages sent")
 sent = list_sent(ctx.engine)

@@ -16,6 +16,7 @@ from ui.alerts import follow_link, may_edit_actions
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
+from ui.safe import md
 
 wanted = follow_link()
 ctx = frame(PageId.SPC)
@@ -45,14 +46,14 @@ try:
                       date_from=view.date_from, date_to=view.date_to, baseline=baseline,
                       exclusions=exclusions, rules=rules)  # fmt: skip
 except SpcError as exc:
-    st.warning(str(exc))
+    st.warning(md(exc))
     st.stop()
 if chart.frame.empty:
     widgets.empty(f"No {CATALOGUE[kpi].label.lower()} data in the selected window.")
     st.stop()
 
 st.caption(
-    f"{CATALOGUE[kpi].label} [{scope}] by {grain.value}, {chart.label}; limits from "
+    f"{CATALOGUE[kpi].label} [{md(scope)}] by {grain.value}, {chart.label}; limits from "
     + (f"the frozen baseline {baseline[0]} to {baseline[1]}" if baseline else "all shown points")
     + (f", {len(exclusions)} excluded point(s)" if exclusions else "")
 )
@@ -93,7 +94,7 @@ with st.expander("Baseline and exclusions", icon=":material/tune:", expanded=Fal
             spc_store.freeze_baseline(ctx.engine, ctx.settings.user, kpi, where, start, end)
             st.rerun()
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
     if b4.button("Unfreeze", key="spc_unfreeze", disabled=not (editor and baseline)):
         spc_store.clear_baseline(ctx.engine, ctx.settings.user, kpi, where)
         st.rerun()
@@ -105,10 +106,10 @@ with st.expander("Baseline and exclusions", icon=":material/tune:", expanded=Fal
             spc_store.exclude_point(ctx.engine, ctx.settings.user, kpi, where, grain, point, reason)
             st.rerun()
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(md(exc))
     for day, why in exclusions.items():
         x1, x2 = st.columns([6, 1])
-        x1.markdown(f"**{day}** excluded: {why}")
+        x1.markdown(f"**{day}** excluded: {md(why)}")
         if x2.button("Include", key=f"spc_incl_{day}", disabled=not editor):
             spc_store.include_point(ctx.engine, ctx.settings.user, kpi, where, grain, day)
             st.rerun()

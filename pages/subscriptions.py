@@ -20,6 +20,7 @@ from ui import session, widgets
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
+from ui.safe import md
 
 ctx = frame(PageId.SUBSCRIPTIONS)
 me = ctx.user.name
@@ -60,7 +61,7 @@ if st.button("Subscribe", type="primary", icon=":material/notifications_active:"
         may_hook = session.may(Action.MANAGE_SETTINGS)
         new_id = add_subscription(ctx.engine, me, wanted, allow_webhook=may_hook)
     except SubscriptionError as refused:
-        st.error(str(refused))
+        st.error(md(refused))
     else:
         st.success(f"Subscription {new_id} saved.")
         st.rerun()
@@ -74,6 +75,6 @@ if not mine.empty:
         try:
             remove_subscription(ctx.engine, me, int(gone), owner=me)
         except SubscriptionError as refused:  # removed meanwhile in another tab
-            st.error(str(refused))
+            st.error(md(refused))
         else:
             st.rerun()

@@ -37,9 +37,9 @@ if st.button("Save target", type="primary", icon=":material/save:", key="t_save"
         set_target(ctx.engine, ctx.settings, spec)
     except TargetError as error:
         for problem in error.problems:
-            st.error(problem)
+            st.error(md(problem))
     except ValueError as error:
-        st.error(str(error))
+        st.error(md(error))
     else:
         data.clear()
         st.success(f"Saved: {md(spec.describe())} = {spec.value:g}")
@@ -66,7 +66,7 @@ if st.button("Save changes", icon=":material/save:", disabled=changes.empty, key
     try:
         count = target_edits.save(ctx.engine, ctx.settings, changes)
     except TargetError as error:
-        st.error("Nothing was saved:\n\n" + "\n".join(f"- {p}" for p in error.problems))
+        st.error("Nothing was saved:\n\n" + "\n".join(f"- {md(p)}" for p in error.problems))
     else:
         data.clear()
         st.success(f"Saved {count} change(s).")

@@ -41,7 +41,7 @@ if saved:
             ctx.engine, name, Role(role), ctx.user.name, password or None, email.strip() or None
         )
     except auth.AuthError as refused:
-        st.error(str(refused))
+        st.error(md(refused))
     else:
         st.success(f"Saved {md(name.strip())} as {role}.")
         st.rerun()

@@ -30,6 +30,7 @@ from tests import test_pages_apptest as apptest
 from tests.test_review_images import _live_in_group
 from ui import review_widgets as rw
 from ui.registry import PageId
+from ui.safe import md
 
 demo_template = apptest.demo_template  # the same seeded demo year, copied per test
 demo_db = apptest.demo_db
@@ -58,7 +59,7 @@ def test_the_page_shows_the_engine_figures(demo_db: str):
     for o in pack.objectives:
         assert shown[o.label] == format_value(o.value, o.unit)
     captions = " ".join(c.value for c in at.caption)
-    assert pack.objective("scrap_rate").sentence in captions
+    assert md(pack.objective("scrap_rate").sentence) in captions  # shown as text
     headings = [s.value for s in at.subheader]
     assert "Performance of external providers (§9.3.2 c 7)" in headings
     assert at.get("plotly_chart"), "small trend charts"

@@ -18,6 +18,7 @@ from kpi import store, summary
 from kpi.demo import seed_if_empty
 from kpi.migrate import SchemaError
 from kpi.settings import Settings, load_settings
+from ui.safe import md
 
 NO_DEMO_ENV = "KPI_NO_DEMO"
 DEFAULT_USER = "qa"
@@ -53,7 +54,7 @@ def engine() -> sa.Engine:
     try:
         return engine_for(settings().db_url)
     except SchemaError as exc:
-        st.error(f"The database cannot be opened: {exc}", icon=":material/database:")
+        st.error(f"The database cannot be opened: {md(exc)}", icon=":material/database:")
         st.stop()
 
 

@@ -19,6 +19,7 @@ from kpi.views import Filters
 from ui import bootstrap, cache_guard, filters, session, sign_in_cookie
 from ui.data import Q, get
 from ui.registry import BY_ID, PageId, PageSpec, Section, allowed, visible
+from ui.safe import md
 
 APP_TITLE = "Quality KPIs"
 
@@ -53,7 +54,7 @@ def frame(page: PageId) -> Context:
         bootstrap.keep_summaries_current(engine)
         user = session.current_user(engine)
     except lease.DatabaseBusy as busy:  # another program kept the file past KPI_LOCK_WAIT
-        st.warning(str(busy), icon=":material/hourglass_top:")
+        st.warning(md(busy), icon=":material/hourglass_top:")
         st.stop()
     if user is None:
         session.login_form(engine)
@@ -91,7 +92,7 @@ def _navigation(box, user: User, view: Filters | None) -> None:
     params = filters.to_params(view) if view is not None else {}
     box.markdown(f"### :material/factory: {APP_TITLE}")
     if user != DEMO_USER:
-        box.caption(f"Signed in as **{user.name}** ({user.role.value})")
+        box.caption(f"Signed in as **{md(user.name)}** ({user.role.value})")
         box.button("Sign out", on_click=session.sign_out, key="_sign_out")
     pages = visible(user.role)
     for section in Section:

@@ -99,9 +99,9 @@ def saved_profile(ctx: Context, pv: Preview, data: bytes, key: str, name: str) -
     try:
         profile = profiles.load(ctx.engine, name)
     except ProfileError as gone:  # deleted or replaced by someone else meanwhile
-        st.error(str(gone))
+        st.error(md(gone))
         return Plan(blocked=[str(gone)])
-    st.caption(describe(profile))
+    st.caption(md(describe(profile)))
     lookup = _lookup_file(key) if profile.lookup else None
     preview = _preview(data, as_json(profile), pv.sheet, lookup)
     show_preview(preview)
@@ -149,9 +149,9 @@ def seed_of(key: str) -> tuple[int, Profile | None]:
 def show_preview(preview: drafts.DraftPreview) -> None:
     st.markdown(f"**As it will be loaded** (first {drafts.PREVIEW_ROWS} rows)")
     for problem in preview.problems:
-        st.error(problem, icon=":material/error:")
+        st.error(md(problem), icon=":material/error:")
     for warning in preview.warnings:
-        st.warning(warning)
+        st.warning(md(warning))
     if preview.ok:
         st.dataframe(preview.rows, hide_index=True, width="stretch")
 
@@ -205,7 +205,7 @@ def editor(ctx: Context, pv: Preview, data: bytes, key: str) -> Plan:
             date_formats=formats, wide=wide, lookup=lookup_spec, **reading, **numbers,
         )  # fmt: skip
     except ProfileError as refused:
-        st.error(str(refused), icon=":material/error:")
+        st.error(md(refused), icon=":material/error:")
         return Plan(kind, pv.sheet, blocked=[str(refused)])
     preview = _preview(data, as_json(draft), pv.sheet, lookup)
     show_preview(preview)
@@ -233,7 +233,7 @@ def _save(
     else:
         profiles.save(ctx.engine, draft, ctx.settings.user)
         st.success(
-            f"Saved profile '{draft.name}'. Files with these headers will be read with it.",
+            f"Saved profile '{md(draft.name)}'. Files with these headers will be read with it.",
             icon=":material/check_circle:",
         )
 

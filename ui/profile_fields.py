@@ -15,6 +15,7 @@ import streamlit as st
 from kpi import profile_drafts as drafts
 from kpi.profiles import ENCODINGS, Lookup, Profile, WideLayout
 from kpi.schema import KINDS, ColType, Column, Kind, normalise_header
+from ui.safe import md
 
 DELIMITERS = {"": "detect", ",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 THOUSANDS = {"": "none", ".": "point (1.250)", ",": "comma (1,250)", " ": "space (1 250)",
@@ -81,7 +82,7 @@ def reading(p: str, seed: Profile | None, is_workbook: bool) -> dict[str, Any]:
 
 def source_table(source: drafts.Source) -> None:
     for problem in source.problems:
-        st.error(problem, icon=":material/error:")
+        st.error(md(problem), icon=":material/error:")
     if not source.rows.empty:
         st.caption("Your file as read with these settings (first rows, as text)")
         st.dataframe(source.rows.head(5), hide_index=True, width="stretch")

@@ -23,6 +23,7 @@ from kpi.review.model import Decision, DecisionStatus, ItemKind, Pack, Section
 from kpi.review.pdf_export import ChartMode
 from kpi.settings import Settings
 from ui import session
+from ui.safe import md
 from ui.widgets import BADGE, MISSED_BADGE
 
 DECISIONS = "rv_decisions"
@@ -101,7 +102,7 @@ def objectives_block(pack: Pack, kpis: tuple[str, ...]) -> None:
                 color, icon = BADGE.get(o.status or "", MISSED_BADGE)
                 st.badge(f"{L.STATUS_TEXT.get(o.status)} · target {L.target_text(o)}",
                          color=color, icon=icon)  # fmt: skip
-            st.caption(o.sentence)
+            st.caption(md(o.sentence))
         if not pack.trends[pack.trends["kpi"] == kpi].empty:
             right.plotly_chart(plots.trend(pack, kpi, 200), key=f"rv_trend_{kpi}",
                                config={"displaylogo": False})  # fmt: skip
@@ -112,7 +113,7 @@ def previous_decisions(
 ) -> None:
     """Last review's decisions; with an engine (roles that record reviews) a control to
     update their status."""
-    st.caption(L.previous_caption(pack))
+    st.caption(md(L.previous_caption(pack)))
     items = L.previous_decisions(pack)
     if items:
         rows = pd.DataFrame(L.decision_rows(items), columns=L.DECISION_HEADER)
@@ -134,9 +135,9 @@ def _status_control(
     c3.button("Update status", key="rv_prev_update", icon=":material/task_alt:",
               on_click=_update_status, args=(engine, settings, review_id))  # fmt: skip
     if message := st.session_state.pop(STATUS_DONE, None):
-        st.success(message)
+        st.success(md(message))
     if message := st.session_state.pop(STATUS_FAILED, None):
-        st.error(message)
+        st.error(md(message))
 
 
 def _update_status(engine: sa.Engine, settings: Settings, review_id: int) -> None:

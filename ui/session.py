@@ -15,6 +15,7 @@ import streamlit as st
 from kpi import auth, sign_in
 from kpi.auth import Action, User
 from ui import sign_in_cookie
+from ui.safe import md
 
 USER_KEY = "_kpi_signed_in_user"
 NOTICE_KEY = "_kpi_sign_in_notice"
@@ -108,7 +109,7 @@ def login_form(engine: sa.Engine) -> None:
     sign_in_cookie.write_pending()
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
-        st.warning(notice)
+        st.warning(md(notice))
     if oidc_configured():
         if st.user.is_logged_in:
             st.error("Your e-mail address has no account here; ask an admin to add it.")
@@ -124,7 +125,7 @@ def login_form(engine: sa.Engine) -> None:
         try:
             user = sign_in.authenticate(engine, name, password, client_id())
         except auth.AuthError as refused:
-            st.error(str(refused))
+            st.error(md(refused))
         else:
             token = sign_in.issue_token(engine, user.name)
             st.session_state[USER_KEY], st.session_state[TOKEN_KEY] = user, token

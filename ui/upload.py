@@ -41,7 +41,7 @@ def plan_file(ctx: Context, upload, index: int) -> Plan:
     sheet_key = f"sheet_{tag}"
     pv = preview_of(upload, st.session_state.get(sheet_key, "")) if first.sheets else first
     kind = pv.kind.value if pv.kind else "kind unknown"
-    title = f"{pv.file_name} · {kind} · {pv.size:,} bytes"
+    title = f"{md(pv.file_name)} · {kind} · {pv.size:,} bytes"
     with st.expander(title, expanded=True, icon=":material/description:"):
         if first.sheets:
             st.selectbox("Sheet", first.sheets, key=sheet_key, help="The sheet to load.")
@@ -85,9 +85,9 @@ def commit(ctx: Context, files: list, plans: list[Plan]) -> None:
     results: list[IngestResult] = []
     with st.status("Loading files…", expanded=True) as status:
         for upload, plan in zip(files, plans, strict=True):
-            bar = st.progress(0.0, text=f"{upload.name}: reading")
+            bar = st.progress(0.0, text=f"{md(upload.name)}: reading")
             result = _load(ctx, upload, plan, progress_reporter(bar, upload.name))
-            bar.progress(1.0, text=result.summary())
+            bar.progress(1.0, text=md(result.summary()))
             results.append(result)
         if any(r.outcome is Outcome.LOADED for r in results):
             summary.ensure_current(ctx.engine, lambda text: status.update(label=text.capitalize()))
@@ -114,7 +114,7 @@ def progress_reporter(bar, name: str) -> Callable[[str, float], None]:
     def report(stage: str, fraction: float) -> None:
         if get_script_run_ctx(suppress_warning=True) is None:
             add_script_run_ctx(threading.current_thread(), script_run)
-        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{name}: {stage}")
+        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{md(name)}: {stage}")
 
     return report
 
@@ -186,7 +186,7 @@ def history(ctx: Context) -> None:
         _undo(ctx, int(row["batch_id"]))
     message = st.session_state.pop(UNDO_MESSAGE, None)
     if message:
-        (st.success if message[0] else st.error)(message[1])
+        (st.success if message[0] else st.error)(md(message[1]))
 
 
 def _undo(ctx: Context, batch_id: int) -> None:

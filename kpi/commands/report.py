@@ -19,6 +19,7 @@ import pandas as pd
 from kpi import store
 from kpi.catalogue import CATALOGUE, Dim, Grain
 from kpi.cli import UsageError, add_db_option, current_summaries, date_option
+from kpi.exports import neutralise_cell
 from kpi.metrics import compute, make_query
 from kpi.settings import load_settings
 
@@ -119,7 +120,7 @@ def write(df: pd.DataFrame, fmt: str, out) -> None:
         out.write(shown.to_string(index=False) + "\n" if rows else "(no data)\n")
     else:
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(df.columns)
+        writer.writerow([neutralise_cell(str(c)) for c in df.columns])  # no formulas (item 9)
         for row in rows:
-            writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v
-                             for v in row.values()])  # fmt: skip
+            writer.writerow(["" if v is None else repr(v) if isinstance(v, float)
+                             else neutralise_cell(v) for v in row.values()])  # fmt: skip

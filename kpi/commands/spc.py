@@ -17,6 +17,7 @@ from kpi import store
 from kpi.catalogue import CATALOGUE
 from kpi.cli import UsageError, add_db_option, current_summaries, date_option
 from kpi.commands.report import records
+from kpi.exports import neutralise_cell
 from kpi.settings import load_settings
 from kpi.spc import CSV_COLUMNS, SPC_GRAINS, ChartType, spc_chart
 from kpi.spc_rules import RuleSet
@@ -122,5 +123,8 @@ def write(frame, fmt: str, out=None) -> None:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         writer.writerow(
-            ["" if v is None else repr(v) if isinstance(v, float) else v for v in row.values()]
+            [
+                "" if v is None else repr(v) if isinstance(v, float) else neutralise_cell(v)
+                for v in row.values()
+            ]  # a spreadsheet never runs a cell as a formula
         )
