@@ -12,9 +12,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from kpi.ingest import excel
+from kpi.ingest import excel, intake
 from kpi.ingest.check import Progress
-from kpi.ingest.load import active_batch_with_sha, ingest_file, sha256_file
+from kpi.ingest.intake import Intake
+from kpi.ingest.load import active_batch_with_sha, ingest_file
 from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
 from kpi.ingest.profiled import transform
 from kpi.ingest.transform import FORMAT_MISMATCH, Transformed
@@ -33,44 +34,40 @@ def import_file(
     lookup: Path | None = None,
     progress: Progress | None = None,
     file_name: str | None = None,
-    sha256: str | None = None,
+    taken: Intake | None = None,
 ) -> IngestResult:
     """Load ``path`` (CSV or .xlsx), optionally through an import profile.
 
-    ``sha256`` is the file's hash when the caller already computed it.
+    Every step reads one private copy of the file, hashed as it was copied (``taken``
+    when the caller already made it, as the CLI does one file ahead), never ``path``
+    again: a file rewritten during the load cannot mix two contents.
     """
-    path = Path(path)
-    name = file_name or path.name
-    sha = sha256 or sha256_file(path)
-    existing = active_batch_with_sha(engine, sha)
+    name = file_name or Path(path).name
+    if taken is None:
+        with intake.private_copy(settings, Path(path)) as copy:
+            return import_file(
+                engine, settings, path, kind, profile, sheet, lookup, progress, name, copy
+            )
+    existing = active_batch_with_sha(engine, taken.sha)
     if existing is not None:  # the same bytes: no need to convert them again
         return IngestResult(
-            name, Outcome.ALREADY_LOADED, kind=existing[1], batch_id=existing[0], sha256=sha
+            name, Outcome.ALREADY_LOADED, kind=existing[1], batch_id=existing[0], sha256=taken.sha
         )
     with tempfile.TemporaryDirectory(prefix="kpi-import-") as folder:
         try:
-            readable, sheet_used = _as_csv(path, profile, sheet, Path(folder))
+            readable, sheet_used = _as_csv(taken.path, profile, sheet, Path(folder))
             mapped = transform(readable, profile, Path(folder), lookup) if profile else None
         except FileRejected as rejected:
-            problems = [dataclasses.replace(p, sheet=p.sheet) for p in rejected.problems]
             return IngestResult(
                 name,
                 Outcome.REJECTED,
                 kind=profile.kind if profile else kind,
-                problems=problems,
-                problem_count=len(problems),
+                problems=rejected.problems,
+                problem_count=len(rejected.problems),
             )
         target = mapped.path if mapped else readable
-        result = ingest_file(
-            engine,
-            settings,
-            target,
-            profile.kind if profile else kind,
-            progress,
-            file_name=name,
-            original=path,
-            sha256=sha,
-        )
+        kind = profile.kind if profile else kind
+        result = ingest_file(engine, settings, target, kind, progress, name, taken)
     return _in_user_terms(result, mapped, sheet_used)
 
 

@@ -9,21 +9,17 @@ with any problem is rolled back and handed to the detailed checker, which names 
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
 import tempfile
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from kpi import store, summary
-from kpi.ingest import fast, read, validate
+from kpi.ingest import fast, intake, read, validate
 from kpi.ingest.check import Checked, Progress, check_file
 from kpi.ingest.fast import NeedsDetailedCheck, NotPlain, Parse
+from kpi.ingest.intake import Intake
 from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
 from kpi.schema import Kind, KindSpec, Replace, detect_kind
 from kpi.settings import Settings
@@ -32,10 +28,13 @@ from kpi.tables import FACT_TABLES, batches
 
 @dataclass(frozen=True)
 class _FileInfo:
-    path: Path  # what the loader reads
+    path: Path  # what the loader reads: the private copy, or a conversion of it
     name: str  # a label only, never a path
-    sha: str
-    original: Path  # what was given, hashed and archived
+    intake: Intake  # the private copy of the given file: what is hashed and archived
+
+    @property
+    def sha(self) -> str:
+        return self.intake.sha
 
 
 def ingest_file(
@@ -45,20 +44,21 @@ def ingest_file(
     kind: Kind | None = None,
     progress: Progress | None = None,
     file_name: str | None = None,
-    original: Path | None = None,
-    sha256: str | None = None,
+    taken: Intake | None = None,
 ) -> IngestResult:
     """Check and load one file from disk; the file is streamed, never read whole.
 
-    ``original`` is the file the user gave when ``path`` is a canonical conversion of it
-    (an import profile or an Excel sheet): its bytes are what is hashed and archived.
-    ``sha256`` is its hash when the caller already computed it.
+    ``taken`` is the private copy of the user's file (see ``kpi.ingest.intake``) when
+    ``path`` is a conversion of it (an import profile or an Excel sheet); without it the
+    file at ``path`` is copied first, and only that copy is read from then on.
     """
-    original = Path(original or path)
     report = progress or (lambda stage, fraction: None)
-    report("hashing", 0.05)
-    sha = sha256 or sha256_file(original)
-    info = _FileInfo(Path(path), file_name or original.name, sha, original)
+    if taken is None:
+        report("copying", 0.02)
+        with intake.private_copy(settings, Path(path)) as copy:
+            name = file_name or Path(path).name
+            return ingest_file(engine, settings, copy.path, kind, progress, name, copy)
+    info = _FileInfo(Path(path), file_name or Path(path).name, taken)
     existing = active_batch_with_sha(engine, info.sha)
     if existing is not None:
         return IngestResult(
@@ -77,10 +77,7 @@ def ingest_file(
         return _rejected(info, Checked(kind, rejected.problems, len(rejected.problems)))
     report("loading", 0.2)
     if not validate.header_problems(spec, source.headers, detected):
-        try:
-            result = _store(engine, settings, source, spec, info, defaults, progress)
-        except FileRejected as rejected:
-            return _rejected(info, Checked(spec.kind, rejected.problems, len(rejected.problems)))
+        result = _store(engine, settings, source, spec, info, defaults, progress)
         if result is not None:
             report("done", 1.0)
             return result
@@ -101,14 +98,6 @@ def ingest_bytes(
         path = Path(folder) / "upload.csv"
         path.write_bytes(data)
         return ingest_file(engine, settings, path, kind, progress, file_name=file_name)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _rejected(info: _FileInfo, checked: Checked) -> IngestResult:
@@ -190,9 +179,7 @@ def _load_batch(
             info.name, Outcome.ALREADY_LOADED, kind=spec.kind, batch_id=existing[0], sha256=info.sha
         )
     batch_id = store.next_id(conn, batches.c.batch_id)
-    with archiving(settings, info.sha, info.original) as keep_original:
-        rows = fast.stream_into_store(conn, source, spec, defaults, batch_id, progress, parse)
-        keep_original()
+    rows = fast.stream_into_store(conn, source, spec, defaults, batch_id, progress, parse)
     if progress:
         progress("replacing corrected rows", 0.8)
     replaced = retire_replaced(conn, spec, batch_id)
@@ -209,7 +196,7 @@ def _load_batch(
             status=store.BatchStatus.ACTIVE,
             loaded_at=store.now(),
             loaded_by=settings.user,
-            size_bytes=info.original.stat().st_size,
+            size_bytes=info.intake.size,
         )
     )
     store.record_audit(
@@ -220,6 +207,8 @@ def _load_batch(
         f"{info.name} ({spec.kind.value}, {rows} rows, {info.sha[:12]})",
     )
     summary.mark_pending(conn, spec.kind, batch_id)  # rebuilt by summary.ensure_current
+    intake.keep(settings, info.intake)  # last, just before the commit: a crash leaves at
+    # worst an archived file no batch names, never a batch without its original
     return IngestResult(
         info.name,
         Outcome.LOADED,
@@ -251,59 +240,3 @@ def retire_replaced(conn: sa.Connection, spec: KindSpec, batch_id: int) -> int:
         .values(replaced_by=batch_id)
     )
     return int(conn.execute(statement).rowcount or 0)
-
-
-@contextlib.contextmanager
-def archiving(settings: Settings, sha: str, source: Path) -> Iterator[Callable[[], None]]:
-    """Copy the original bytes toward the archive in a background thread while rows load.
-
-    The archive is content-addressed, so an auditor gets exactly what was loaded. Call
-    the yielded ``keep`` before the commit: it waits for the copy and puts it in place,
-    so a crash leaves at worst an unreferenced archive file, never a batch without its
-    original. Without ``keep`` (a rejected load) the copy is removed. The copy runs in
-    the kernel and the load in DuckDB's threads, so neither holds the GIL for long.
-    """
-    target = store.archive_path(settings, sha)
-    if target.exists():
-        yield lambda: None
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    os.close(handle)
-    kept = False
-    with ThreadPoolExecutor(max_workers=1) as copier:
-        copying = copier.submit(_copy_and_hash, source, Path(temp))
-
-        def keep() -> None:
-            nonlocal kept
-            if copying.result() != sha:
-                raise FileRejected([Problem(_CHANGED_WHILE_LOADING)])
-            os.replace(temp, target)
-            kept = True
-
-        try:
-            yield keep
-        finally:
-            if not kept:
-                copying.exception()  # waits for the copy to finish
-                Path(temp).unlink(missing_ok=True)
-
-
-_CHANGED_WHILE_LOADING = (
-    "The file changed while it was being loaded, so nothing was stored. "
-    "Load it again once the export has finished writing it."
-)
-
-
-def _copy_and_hash(source: Path, target: Path) -> str:
-    """Copy ``source`` to ``target`` and return the SHA-256 of the bytes copied.
-
-    Why: the archive is named by the hash taken before the load; hashing the copy proves
-    the archived bytes are those bytes, and catches a file rewritten during the load.
-    """
-    digest = hashlib.sha256()
-    with source.open("rb") as reader, target.open("wb") as writer:
-        for chunk in iter(lambda: reader.read(1 << 20), b""):
-            digest.update(chunk)
-            writer.write(chunk)
-    return digest.hexdigest()
