@@ -7,15 +7,17 @@ are reported against the user's own file: its lines (or sheet rows) and its head
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from kpi import profiles
 from kpi.ingest import excel, intake
 from kpi.ingest.check import Progress
 from kpi.ingest.intake import Intake
-from kpi.ingest.load import active_batch_with_sha, ingest_file
+from kpi.ingest.load import Recipe, ingest_file
 from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
 from kpi.ingest.profiled import transform
 from kpi.ingest.transform import FORMAT_MISMATCH, Transformed
@@ -48,15 +50,11 @@ def import_file(
             return import_file(
                 engine, settings, path, kind, profile, sheet, lookup, progress, name, copy
             )
-    existing = active_batch_with_sha(engine, taken.sha)
-    if existing is not None:  # the same bytes: no need to convert them again
-        return IngestResult(
-            name, Outcome.ALREADY_LOADED, kind=existing[1], batch_id=existing[0], sha256=taken.sha
-        )
     with tempfile.TemporaryDirectory(prefix="kpi-import-") as folder:
         try:
             readable, sheet_used = _as_csv(taken.path, profile, sheet, Path(folder))
-            mapped = transform(readable, profile, Path(folder), lookup) if profile else None
+            lookup_copy, lookup_sha = _private_lookup(lookup, Path(folder))
+            mapped = transform(readable, profile, Path(folder), lookup_copy) if profile else None
         except FileRejected as rejected:
             return IngestResult(
                 name,
@@ -67,8 +65,24 @@ def import_file(
             )
         target = mapped.path if mapped else readable
         kind = profile.kind if profile else kind
-        result = ingest_file(engine, settings, target, kind, progress, name, taken)
+        recipe = Recipe(
+            sheet_used,
+            profile.name if profile else "",
+            profiles.version(profile) if profile else "",
+            lookup_sha,
+        )
+        result = ingest_file(engine, settings, target, kind, progress, name, taken, recipe)
     return _in_user_terms(result, mapped, sheet_used)
+
+
+def _private_lookup(lookup: Path | None, folder: Path) -> tuple[Path | None, str]:
+    """A private copy of the lookup file and its hash: part of the load's identity."""
+    if lookup is None:
+        return None, ""
+    data = Path(lookup).read_bytes()  # a lookup is small: one read, then only the copy
+    copy = folder / "lookup-source.csv"
+    copy.write_bytes(data)
+    return copy, hashlib.sha256(data).hexdigest()
 
 
 def _as_csv(path: Path, profile: Profile | None, sheet: str, folder: Path) -> tuple[Path, str]:

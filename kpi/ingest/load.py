@@ -27,10 +27,23 @@ from kpi.tables import FACT_TABLES, batches
 
 
 @dataclass(frozen=True)
+class Recipe:
+    """How the given bytes are read. With their hash and the kind, a load's identity:
+    another sheet, profile, profile version or lookup file of the same bytes is other
+    data, so it is loaded, never skipped as "already loaded"."""
+
+    sheet: str = ""
+    profile_name: str = ""
+    profile_version: str = ""
+    lookup_sha256: str = ""
+
+
+@dataclass(frozen=True)
 class _FileInfo:
     path: Path  # what the loader reads: the private copy, or a conversion of it
     name: str  # a label only, never a path
     intake: Intake  # the private copy of the given file: what is hashed and archived
+    recipe: Recipe
 
     @property
     def sha(self) -> str:
@@ -45,6 +58,7 @@ def ingest_file(
     progress: Progress | None = None,
     file_name: str | None = None,
     taken: Intake | None = None,
+    recipe: Recipe = Recipe(),
 ) -> IngestResult:
     """Check and load one file from disk; the file is streamed, never read whole.
 
@@ -57,17 +71,8 @@ def ingest_file(
         report("copying", 0.02)
         with intake.private_copy(settings, Path(path)) as copy:
             name = file_name or Path(path).name
-            return ingest_file(engine, settings, copy.path, kind, progress, name, copy)
-    info = _FileInfo(Path(path), file_name or Path(path).name, taken)
-    existing = active_batch_with_sha(engine, info.sha)
-    if existing is not None:
-        return IngestResult(
-            info.name,
-            Outcome.ALREADY_LOADED,
-            kind=existing[1],
-            batch_id=existing[0],
-            sha256=info.sha,
-        )
+            return ingest_file(engine, settings, copy.path, kind, progress, name, copy, recipe)
+    info = _FileInfo(Path(path), file_name or Path(path).name, taken, recipe)
     defaults = {"plant": settings.default_plant}
     try:
         source = read.inspect(info.path)
@@ -75,6 +80,10 @@ def ingest_file(
         spec = validate.require_kind(kind or detected)
     except FileRejected as rejected:
         return _rejected(info, Checked(kind, rejected.problems, len(rejected.problems)))
+    with engine.connect() as conn:
+        existing = active_batch(conn, info, spec.kind)
+    if existing is not None:
+        return _already_loaded(info, spec.kind, existing)
     report("loading", 0.2)
     if not validate.header_problems(spec, source.headers, detected):
         result = _store(engine, settings, source, spec, info, defaults, progress)
@@ -115,19 +124,25 @@ def _rejected(info: _FileInfo, checked: Checked) -> IngestResult:
     )
 
 
-def active_batch_with_sha(
-    engine_or_conn: sa.Engine | sa.Connection, sha: str
-) -> tuple[int, Kind] | None:
-    """The active batch that already holds exactly these bytes, if any."""
-    query = sa.select(batches.c.batch_id, batches.c.kind).where(
-        batches.c.sha256 == sha, batches.c.status == store.BatchStatus.ACTIVE
+def active_batch(conn: sa.Connection, info: _FileInfo, kind: Kind) -> int | None:
+    """The active batch that already holds this load (same bytes, kind and recipe), if any."""
+    recipe = info.recipe
+    query = sa.select(batches.c.batch_id).where(
+        batches.c.sha256 == info.sha,
+        batches.c.kind == kind.value,
+        batches.c.sheet == recipe.sheet,
+        batches.c.profile_name == recipe.profile_name,
+        batches.c.profile_version == recipe.profile_version,
+        batches.c.lookup_sha256 == recipe.lookup_sha256,
+        batches.c.status == store.BatchStatus.ACTIVE,
     )
-    if isinstance(engine_or_conn, sa.Engine):
-        with engine_or_conn.connect() as conn:
-            row = conn.execute(query).first()
-    else:
-        row = engine_or_conn.execute(query).first()
-    return (int(row[0]), Kind(row[1])) if row else None
+    return conn.execute(query).scalar()
+
+
+def _already_loaded(info: _FileInfo, kind: Kind, batch_id: int) -> IngestResult:
+    return IngestResult(
+        info.name, Outcome.ALREADY_LOADED, kind=kind, batch_id=batch_id, sha256=info.sha
+    )
 
 
 def _store(
@@ -173,11 +188,9 @@ def _load_batch(
     progress: Progress | None,
     parse: Parse,
 ) -> IngestResult:
-    existing = active_batch_with_sha(conn, info.sha)
+    existing = active_batch(conn, info, spec.kind)
     if existing is not None:  # a double click, or a second session, got here first
-        return IngestResult(
-            info.name, Outcome.ALREADY_LOADED, kind=spec.kind, batch_id=existing[0], sha256=info.sha
-        )
+        return _already_loaded(info, spec.kind, existing)
     batch_id = store.next_id(conn, batches.c.batch_id)
     rows = fast.stream_into_store(conn, source, spec, defaults, batch_id, progress, parse)
     if progress:
@@ -197,6 +210,10 @@ def _load_batch(
             loaded_at=store.now(),
             loaded_by=settings.user,
             size_bytes=info.intake.size,
+            sheet=info.recipe.sheet,
+            profile_name=info.recipe.profile_name,
+            profile_version=info.recipe.profile_version,
+            lookup_sha256=info.recipe.lookup_sha256,
         )
     )
     store.record_audit(
