@@ -65,6 +65,12 @@ CASES: dict[str, tuple[bytes, str]] = {
     "absurd count": ((HEADER + ROW.replace(",800,", ",80000000000,")).encode(), "maximum"),
     "duplicate key": ((HEADER + ROW + ROW).encode(), "repeats line 2"),
     "formula injection": ((HEADER + ROW.replace("P-100", '=HYPERLINK("x")')).encode(), "formula"),
+    "formula after a minus (#14)": (
+        (HEADER + ROW.replace("P-100", "-1+cmd|' /C calc'!A0")).encode(),
+        "formula",
+    ),
+    "formula after a plus (#14)": ((HEADER + ROW.replace("P-100", "+1+1")).encode(), "formula"),
+    "formula after a tab (#14)": ((HEADER + ROW.replace("P-100", '"\t=1+1"')).encode(), "formula"),
     "extremely long line": ((HEADER + ROW.replace("P-100", "P" * 2_000_000)).encode(), "too long"),
     "long name": ((HEADER + ROW.replace("P-100", "P" * 500)).encode(), "longer than 200"),
     "unterminated quote": ((HEADER + ROW.replace("P-100", '"P-100')).encode(), "field"),

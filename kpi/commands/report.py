@@ -19,6 +19,7 @@ import pandas as pd
 from kpi import store
 from kpi.catalogue import CATALOGUE, Dim, Grain
 from kpi.cli import UsageError, add_db_option, current_summaries, date_option
+from kpi.exports import neutralise_cell
 from kpi.metrics import compute, make_query
 from kpi.settings import load_settings
 
@@ -104,6 +105,17 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _cell(v) for k, v in row.items()} for row in df.astype(object).to_dict("records")]
 
 
+def write_csv(out, columns: list, rows: list[dict[str, Any]]) -> None:  # noqa: ANN001
+    """CSV whose text cells cannot run as formulas in a spreadsheet (see kpi.exports)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([neutralise_cell(str(c)) for c in columns])
+    for row in rows:
+        writer.writerow(
+            ["" if v is None else repr(v) if isinstance(v, float) else neutralise_cell(v)
+             for v in row.values()]
+        )  # fmt: skip
+
+
 def write(df: pd.DataFrame, fmt: str, out) -> None:
     rows = records(df)
     if fmt == "json":
@@ -113,8 +125,4 @@ def write(df: pd.DataFrame, fmt: str, out) -> None:
         shown = pd.DataFrame(rows, columns=list(df.columns)).fillna("")
         out.write(shown.to_string(index=False) + "\n" if rows else "(no data)\n")
     else:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(df.columns)
-        for row in rows:
-            writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v
-                             for v in row.values()])  # fmt: skip
+        write_csv(out, list(df.columns), rows)

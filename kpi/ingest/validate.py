@@ -20,10 +20,13 @@ from kpi.schema import KINDS, ColType, Column, Kind, KindSpec
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _DAY_MONTH = r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
 MAX_TEXT = 200
-_FORMULA = r"^[=@\t\r]|^[+\-][^0-9. ]"
+# a cell starting with = + - @ tab CR or LF runs as a formula in a spreadsheet, unless
+# the whole cell is a plain number ("-1" is a number; "-1+cmd|' /C calc'!A0" runs)
+_PLAIN_NUMBER = r"[+\-]?(\d+\.?\d*|\.\d+)([eE][+\-]?\d+)?"
 _FORMULA_MESSAGE = (
-    "starts like a spreadsheet formula (=, +, -, @); such cells are refused because "
-    "they would run when an export is opened in a spreadsheet"
+    "starts like a spreadsheet formula (=, +, -, @, a tab or a line break) and is not a "
+    "plain number; such cells are refused because they would run when an export is "
+    "opened in a spreadsheet"
 )
 # "26-01-05" parses as the year 26, and DuckDB's typed reader reads the word "epoch" as
 # 1900-01-01: refuse years no shop-floor record can have
@@ -153,14 +156,14 @@ def lazy(cheap: str, costly: str) -> str:
     return f"CASE WHEN {cheap} THEN {costly} ELSE false END"
 
 
-# first bytes a formula-like cell can start with: tab, CR, +, -, =, @ (byte-wise ranges)
-_FORMULA_FIRST = ((9, 10), (13, 14), (43, 44), (45, 46), (61, 62), (64, 65))
+# first bytes a formula-like cell can start with: tab, LF, CR, +, -, =, @ (byte-wise ranges)
+_FORMULA_FIRST = ((9, 11), (13, 14), (43, 44), (45, 46), (61, 62), (64, 65))
 
 
 def formula_like(r: str) -> str:
     """The formula rule, its regex run only on text whose first byte could start one."""
     first = " OR ".join(f"({r} >= chr({a}) AND {r} < chr({b}))" for a, b in _FORMULA_FIRST)
-    return lazy(f"{r} IS NOT NULL AND ({first})", f"regexp_matches({r}, '{_FORMULA}')")
+    return lazy(f"{r} IS NOT NULL AND ({first})", f"NOT regexp_full_match({r}, '{_PLAIN_NUMBER}')")
 
 
 def text_rules(name: str, r: str) -> list[Rule]:
