@@ -71,6 +71,15 @@ CASES: dict[str, tuple[bytes, str]] = {
     ),
     "formula after a plus (#14)": ((HEADER + ROW.replace("P-100", "+1+1")).encode(), "formula"),
     "formula after a tab (#14)": ((HEADER + ROW.replace("P-100", '"\t=1+1"')).encode(), "formula"),
+    "digit separator (#14)": ((HEADER + ROW.replace(",800,", ",1_5,")).encode(), "'_'"),
+    "thousands mark in a semicolon file (#14)": (
+        (HEADER + ROW.replace(",800,", ",12.000,")).replace(",", ";").encode(),
+        "import profile that sets the decimal and thousands marks",
+    ),
+    "decimal comma in a semicolon file (#14)": (
+        (HEADER + ROW.replace(",480,", ",1.200,")).replace(",", ";").encode(),
+        "read two ways",
+    ),
     "extremely long line": ((HEADER + ROW.replace("P-100", "P" * 2_000_000)).encode(), "too long"),
     "long name": ((HEADER + ROW.replace("P-100", "P" * 500)).encode(), "longer than 200"),
     "unterminated quote": ((HEADER + ROW.replace("P-100", '"P-100')).encode(), "field"),

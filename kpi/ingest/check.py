@@ -72,7 +72,7 @@ def _check_rows(
         return Checked(kind=spec.kind, problems=[problem], problem_count=1)
     present = validate.column_map(spec, source.headers)
     typed.create_parsed(scratch, spec, present, defaults)
-    rules = validate.build_rules(spec, present)
+    rules = validate.build_rules(spec, present, source.delimiter)
     bad_rows = validate.count_bad_rows(scratch, rules)
     cells, cell_total = validate.failing_cells(scratch, rules) if bad_rows else ([], 0)
     cross = typed.over_produced(scratch, spec)

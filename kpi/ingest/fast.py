@@ -96,11 +96,11 @@ def _insert_sql(
     broken: str,
 ) -> tuple[str, list]:
     """The streaming INSERT for ``parse``; its guard raises ``broken`` on any broken rule."""
-    rules = validate.build_rules(spec, present)
+    rules = validate.build_rules(spec, present, source.delimiter)
     if parse is Parse.NATIVE:
-        native = {c.name for c in spec.columns if typed.is_native(c)}
+        native = {c.name for c in spec.columns if typed.is_native(c, source.delimiter)}
         rules = [r for r in rules if not _reader_covers(r, native)]
-        parts = typed.native_parts(spec, present, defaults)
+        parts = typed.native_parts(spec, present, defaults, source.delimiter)
         call, params = read.read_csv_call(source, None, typed.native_types(spec, present))
     else:
         parts = typed.parse_parts(spec, present, defaults)

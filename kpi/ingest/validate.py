@@ -38,6 +38,20 @@ _AMBIGUOUS = (
 )
 
 
+_SEPARATOR = "has a '_' between digits; write the number with plain digits (e.g. 1500)"
+# in a decimal-comma locale "12.000" is twelve thousand and "1,5" is one and a half
+_LOCALE = r"[+\-]?\d{1,3}(\.\d{3})+|[+\-]?[\d.]*,\d*"
+
+
+def _locale_message(delimiter: str) -> str:
+    name = {";": "semicolons", "\t": "tabs", "|": "pipes"}.get(delimiter, repr(delimiter))
+    return (
+        f"could be read two ways in a file separated by {name} (is '.' a decimal point or "
+        "a thousands mark, ',' a decimal comma?) and numbers are never guessed: use an "
+        "import profile that sets the decimal and thousands marks"
+    )
+
+
 class RuleRole(StrEnum):
     """What a rule looks at, so the native fast path knows which rules it may drop.
 
@@ -93,16 +107,20 @@ def extra_column_warning(spec: KindSpec, headers: tuple[str, ...]) -> list[str]:
     return ["ignored unknown column(s): " + ", ".join(extra)] if extra else []
 
 
-def build_rules(spec: KindSpec, present: dict[str, str]) -> list[Rule]:
-    """Every rule for the columns present in the file, in column order."""
+def build_rules(spec: KindSpec, present: dict[str, str], delimiter: str = ",") -> list[Rule]:
+    """Every rule for the columns present in the file, in column order.
+
+    ``delimiter`` matters for numbers: outside a comma file, "12.000" may be twelve
+    thousand (a decimal-comma locale), so such values are refused, never guessed.
+    """
     rules: list[Rule] = []
     for column in spec.columns:
         if column.name in present:
-            rules.extend(_column_rules(column))
+            rules.extend(_column_rules(column, delimiter))
     return rules
 
 
-def _column_rules(column: Column) -> list[Rule]:
+def _column_rules(column: Column, delimiter: str) -> list[Rule]:
     p, r = f'"{column.name}"', f'"{raw_name(column.name)}"'
     rules = []
     if column.required and column.default is None:
@@ -129,7 +147,7 @@ def _column_rules(column: Column) -> list[Rule]:
     elif column.type is ColType.TEXT:
         rules.extend(text_rules(column.name, r))
     elif column.type in (ColType.COUNT, ColType.NUMBER):
-        rules.extend(_number_rules(column, p, unparsed))
+        rules.extend(_number_rules(column, p, r, delimiter))
     return rules
 
 
@@ -175,12 +193,21 @@ def text_rules(name: str, r: str) -> list[Rule]:
     ]
 
 
-def _number_rules(column: Column, p: str, unparsed: str) -> list[Rule]:
+def _number_rules(column: Column, p: str, r: str, delimiter: str) -> list[Rule]:
+    """Only plain numbers: no digit separators, nothing whose reading depends on a locale."""
     name = column.name
+    separator = f"strpos({r}, '_') > 0"
+    unparsed = f"{r} IS NOT NULL AND {p} IS NULL AND NOT {separator}"
     rules = [
-        Rule(name, unparsed, "is not a number", RuleRole.PARSE),
+        Rule(name, separator, _SEPARATOR, RuleRole.PARSE),
         Rule(name, f"NOT isfinite({p})", "is not a number"),
     ]
+    if delimiter != ",":
+        marks = f"strpos({r}, '.') > 0 OR strpos({r}, ',') > 0"
+        locale = lazy(f"{r} IS NOT NULL AND ({marks})", f"regexp_full_match({r}, '{_LOCALE}')")
+        unparsed = f"{unparsed} AND NOT {locale}"
+        rules.append(Rule(name, locale, _locale_message(delimiter), RuleRole.PARSE))
+    rules.insert(1, Rule(name, unparsed, "is not a number", RuleRole.PARSE))
     if column.type is ColType.COUNT:
         rules.append(Rule(name, f"{p} <> floor({p})", "must be a whole number"))
     if column.min_value is not None:
