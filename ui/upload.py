@@ -11,6 +11,7 @@ from kpi import store, summary
 from kpi.auth import Action
 from kpi.ingest import IngestResult, Outcome, UndoRefused, undo_batch
 from kpi.ingest.imports import import_file
+from kpi.ingest.load import PLAIN, Options
 from kpi.profile_drafts import upload_path
 from kpi.schema import Kind
 from kpi.uploads import Plan, Preview, batch_label, blocked_result, preview, problems_frame
@@ -71,8 +72,12 @@ def show_preview(pv: Preview, index: int) -> Kind | None:
     return Kind(chosen) if chosen else None
 
 
-def commit(ctx: Context, files: list, plans: list[Plan]) -> None:
-    """Load every file through the real loader; a second click is a no-op (same SHA-256)."""
+def commit(ctx: Context, files: list, plans: list[Plan], options: Options = PLAIN) -> None:
+    """Load every file through the real loader; a second click is a no-op (same SHA-256).
+
+    With ``options.dry_run`` every file is checked and what it would replace is shown;
+    nothing is stored.
+    """
     session.require(Action.UPLOAD)
     results: list[IngestResult] = []
     with st.status("Loading files…", expanded=True) as status:
@@ -82,14 +87,15 @@ def commit(ctx: Context, files: list, plans: list[Plan]) -> None:
             def report(stage: str, fraction: float, bar=bar, name=upload.name) -> None:
                 bar.progress(min(max(fraction, 0.0), 1.0), text=f"{name}: {stage}")
 
-            result = _load(ctx, upload, plan, report)
+            result = _load(ctx, upload, plan, report, options)
             bar.progress(1.0, text=result.summary())
             results.append(result)
         if any(r.outcome is Outcome.LOADED for r in results):
             summary.ensure_current(ctx.engine, lambda text: status.update(label=text.capitalize()))
         bad = any(r.outcome is Outcome.REJECTED for r in results)
+        done = "Checked; nothing was stored" if options.dry_run else "Loaded"
         status.update(
-            label="Some files were rejected" if bad else "Loaded",
+            label="Some files were rejected" if bad else done,
             state=("error" if bad else "complete"),
             expanded=False,
         )
@@ -102,7 +108,7 @@ def commit(ctx: Context, files: list, plans: list[Plan]) -> None:
         filters.follow_new_data()
 
 
-def _load(ctx: Context, upload, plan: Plan, report) -> IngestResult:
+def _load(ctx: Context, upload, plan: Plan, report, options: Options) -> IngestResult:
     """Through ``import_file`` from temp files we name (the uploaded name is a label)."""
     if plan.blocked:
         return blocked_result(upload.name, plan)
@@ -117,6 +123,7 @@ def _load(ctx: Context, upload, plan: Plan, report) -> IngestResult:
         return import_file(
             ctx.engine, ctx.settings, path, kind=plan.kind, profile=plan.profile,
             sheet=plan.sheet, lookup=lookup, progress=report, file_name=upload.name,
+            options=options,
         )  # fmt: skip
 
 
@@ -125,6 +132,8 @@ def show_results() -> None:
     for i, result in enumerate(st.session_state.get(RESULTS, [])):
         if result.outcome is Outcome.LOADED:
             st.success(result.summary(), icon=":material/check_circle:")
+        elif result.outcome is Outcome.CHECKED:
+            st.info(result.summary(), icon=":material/fact_check:")
         elif result.outcome is Outcome.ALREADY_LOADED:
             st.info(result.summary(), icon=":material/content_copy:")
         else:
@@ -133,6 +142,10 @@ def show_results() -> None:
             if shown < result.problem_count:
                 st.caption(f"Showing the first {shown} of {result.problem_count} problems.")
             widgets.table(problems_frame(result), f"problems_{result.file_name}", key=f"pr_{i}")
+        if result.replaced:
+            verb = "Would replace" if result.outcome is Outcome.CHECKED else "Replaced"
+            st.caption(f"{verb} these earlier rows (rows with other keys are kept):")
+            st.text("\n".join(result.replaced))  # plain text: names are data, not markup
         for warning in result.warnings:
             st.warning(warning)
 

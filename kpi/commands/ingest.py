@@ -15,6 +15,7 @@ from kpi import profiles, store
 from kpi.cli import UsageError, add_db_option
 from kpi.ingest import IngestResult, Outcome, UndoRefused, intake, undo_batch
 from kpi.ingest.imports import import_file
+from kpi.ingest.load import Options
 from kpi.schema import Kind
 from kpi.settings import Settings, load_settings
 
@@ -43,6 +44,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         metavar="FILE",
         help="companion file for a profile with a lookup (e.g. batch dates)",
+    )
+    ingest.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the files and show what each would replace; store nothing",
+    )
+    ingest.add_argument(
+        "--replace-shift",
+        action="store_true",
+        help="replace every stored row of each (date, shift, plant, line) in the file, not "
+        "only the rows with the same key (machine, product) that the file restates",
     )
     add_db_option(ingest)
     ingest.set_defaults(func=run_ingest)
@@ -93,6 +105,11 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 def _print_result(result: IngestResult) -> None:
     print(result.summary())
+    if result.replaced:
+        verb = "would replace" if result.outcome is Outcome.CHECKED else "replaced"
+        print(f"  {verb}:")
+        for line in result.replaced:
+            print("    " + line)
     for problem in result.problems:
         print("  " + problem.describe())
     if result.problem_count > len(result.problems):
@@ -127,6 +144,7 @@ def _ingest_with_progress(
         "sheet": args.sheet,
         "lookup": args.lookup,
         "taken": taken,
+        "options": Options(whole_shift=args.replace_shift, dry_run=args.dry_run),
     }
     if path.stat().st_size < _PROGRESS_BAR_BYTES:
         return import_file(engine, settings, path, **options)

@@ -17,7 +17,7 @@ from kpi import profiles
 from kpi.ingest import excel, intake
 from kpi.ingest.check import Progress
 from kpi.ingest.intake import Intake
-from kpi.ingest.load import Recipe, ingest_file
+from kpi.ingest.load import PLAIN, Options, Recipe, ingest_file
 from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
 from kpi.ingest.profiled import transform
 from kpi.ingest.transform import FORMAT_MISMATCH, Transformed
@@ -37,6 +37,7 @@ def import_file(
     progress: Progress | None = None,
     file_name: str | None = None,
     taken: Intake | None = None,
+    options: Options = PLAIN,
 ) -> IngestResult:
     """Load ``path`` (CSV or .xlsx), optionally through an import profile.
 
@@ -48,7 +49,7 @@ def import_file(
     if taken is None:
         with intake.private_copy(settings, Path(path)) as copy:
             return import_file(
-                engine, settings, path, kind, profile, sheet, lookup, progress, name, copy
+                engine, settings, path, kind, profile, sheet, lookup, progress, name, copy, options
             )
     with tempfile.TemporaryDirectory(prefix="kpi-import-") as folder:
         try:
@@ -71,7 +72,7 @@ def import_file(
             profiles.version(profile) if profile else "",
             lookup_sha,
         )
-        result = ingest_file(engine, settings, target, kind, progress, name, taken, recipe)
+        result = ingest_file(engine, settings, target, kind, progress, name, taken, recipe, options)
     return _in_user_terms(result, mapped, sheet_used)
 
 

@@ -21,7 +21,7 @@ from kpi.ingest.check import Checked, Progress, check_file
 from kpi.ingest.fast import NeedsDetailedCheck, NotPlain, Parse
 from kpi.ingest.intake import Intake
 from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
-from kpi.schema import Kind, KindSpec, Replace, detect_kind
+from kpi.schema import SHIFT_SCOPE, Kind, KindSpec, Replace, detect_kind
 from kpi.settings import Settings
 from kpi.tables import FACT_TABLES, batches
 
@@ -39,11 +39,25 @@ class Recipe:
 
 
 @dataclass(frozen=True)
+class Options:
+    """How to load: ``whole_shift`` replaces every stored row of each (date, shift, plant,
+    line) the file has, not only the rows it restates; ``dry_run`` checks the file and
+    reports what it would replace, then rolls everything back."""
+
+    whole_shift: bool = False
+    dry_run: bool = False
+
+
+PLAIN = Options()  # load, replacing only what the file restates
+
+
+@dataclass(frozen=True)
 class _FileInfo:
     path: Path  # what the loader reads: the private copy, or a conversion of it
     name: str  # a label only, never a path
     intake: Intake  # the private copy of the given file: what is hashed and archived
     recipe: Recipe
+    options: Options
 
     @property
     def sha(self) -> str:
@@ -59,6 +73,7 @@ def ingest_file(
     file_name: str | None = None,
     taken: Intake | None = None,
     recipe: Recipe = Recipe(),
+    options: Options = PLAIN,
 ) -> IngestResult:
     """Check and load one file from disk; the file is streamed, never read whole.
 
@@ -71,8 +86,10 @@ def ingest_file(
         report("copying", 0.02)
         with intake.private_copy(settings, Path(path)) as copy:
             name = file_name or Path(path).name
-            return ingest_file(engine, settings, copy.path, kind, progress, name, copy, recipe)
-    info = _FileInfo(Path(path), file_name or Path(path).name, taken, recipe)
+            return ingest_file(
+                engine, settings, copy.path, kind, progress, name, copy, recipe, options
+            )
+    info = _FileInfo(Path(path), file_name or Path(path).name, taken, recipe, options)
     defaults = {"plant": settings.default_plant}
     try:
         source = read.inspect(info.path)
@@ -173,7 +190,10 @@ def _store(
             except BaseException:
                 transaction.rollback()
                 raise
-            transaction.commit()
+            if info.options.dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
         return result
     return None
 
@@ -195,7 +215,8 @@ def _load_batch(
     rows = fast.stream_into_store(conn, source, spec, defaults, batch_id, progress, parse)
     if progress:
         progress("replacing corrected rows", 0.8)
-    replaced = retire_replaced(conn, spec, batch_id)
+    key = replace_key(spec, info.options.whole_shift)
+    replaced = retire_replaced(conn, spec, batch_id, key)
     warnings = validate.extra_column_warning(spec, source.headers)
     conn.execute(
         batches.insert().values(
@@ -224,36 +245,79 @@ def _load_batch(
         f"{info.name} ({spec.kind.value}, {rows} rows, {info.sha[:12]})",
     )
     summary.mark_pending(conn, spec.kind, batch_id)  # rebuilt by summary.ensure_current
-    intake.keep(settings, info.intake)  # last, just before the commit: a crash leaves at
-    # worst an archived file no batch names, never a batch without its original
+    if not info.options.dry_run:  # last, just before the commit: a crash leaves at worst
+        intake.keep(settings, info.intake)  # an archived file no batch names
     return IngestResult(
         info.name,
-        Outcome.LOADED,
+        Outcome.CHECKED if info.options.dry_run else Outcome.LOADED,
         kind=spec.kind,
         batch_id=batch_id,
         rows_loaded=rows,
         rows_replaced=replaced,
         sha256=info.sha,
         warnings=warnings,
+        replaced=replaced_by_key(conn, spec, batch_id, key) if replaced else [],
     )
 
 
-def _scope_columns(spec: KindSpec) -> tuple[str, ...]:
-    return spec.scope_key if spec.replace is Replace.BY_SHIFT_SCOPE else spec.natural_key
+def replace_key(spec: KindSpec, whole_shift: bool = False) -> tuple[str, ...]:
+    """The columns whose values a stored row must share with a new row to be replaced.
+
+    Keyed kinds use their full natural key (production: date, shift, plant, line,
+    machine, product), event lists their scope; other keys in the same shift are kept.
+    """
+    if whole_shift and "shift" in spec.names:
+        return SHIFT_SCOPE
+    return spec.natural_key if spec.replace is Replace.BY_KEY else spec.scope_key
 
 
-def retire_replaced(conn: sa.Connection, spec: KindSpec, batch_id: int) -> int:
+def retire_replaced(
+    conn: sa.Connection, spec: KindSpec, batch_id: int, key: tuple[str, ...] | None = None
+) -> int:
     """Mark current rows that the new batch corrects as replaced by it; returns their count."""
     table = FACT_TABLES[spec.kind]
     new = table.alias("incoming")
-    same_scope = [new.c[name] == table.c[name] for name in _scope_columns(spec)]
+    same_key = [_same(new.c[name], table.c[name]) for name in key or replace_key(spec)]
     statement = (
         sa.update(table)
         .where(
             table.c.replaced_by.is_(None),
             table.c.batch_id != batch_id,
-            sa.exists().where(new.c.batch_id == batch_id, *same_scope),
+            sa.exists().where(new.c.batch_id == batch_id, *same_key),
         )
         .values(replaced_by=batch_id)
     )
     return int(conn.execute(statement).rowcount or 0)
+
+
+def _same(a: sa.ColumnElement, b: sa.Column) -> sa.ColumnElement[bool]:
+    """Equal, where two blanks (NULL machine, say) are the same key too."""
+    return a.is_not_distinct_from(b) if b.nullable else a == b
+
+
+_LISTED_KEYS = 20
+
+
+def replaced_by_key(
+    conn: sa.Connection, spec: KindSpec, batch_id: int, key: tuple[str, ...]
+) -> list[str]:
+    """What the batch replaced, one line per key ("date 2026-03-02, shift A, ...: 2 row(s)")."""
+    table = FACT_TABLES[spec.kind]
+    columns = [table.c[name] for name in key]
+    query = (
+        sa.select(*columns, sa.func.count())
+        .where(table.c.replaced_by == batch_id)
+        .group_by(*columns)
+        .order_by(*columns)
+    )
+    rows = conn.execute(query.limit(_LISTED_KEYS + 1)).all()
+    lines = [
+        ", ".join(
+            f"{name} {'(blank)' if v is None else v}" for name, v in zip(key, row[:-1], strict=True)
+        )
+        + f": {row[-1]} row(s)"
+        for row in rows[:_LISTED_KEYS]
+    ]
+    if len(rows) > _LISTED_KEYS:
+        lines.append("… and more")
+    return lines
