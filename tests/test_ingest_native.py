@@ -40,7 +40,7 @@ DATES = [
 TEXTS = [
     "A", "B", "L1", "P-100", "Plant 1", " L1", "L1 ", "\tL1", "L1\t", "\u00a0L1", "L1\u00a0",
     "\u3000L1", "=SUM(A1)", "+cmd", "-x", "-1", "@a", "Ölwerk", "", " ", "x" * 201,
-    "é" * 150, "line;2", 'say "hi"', "a,b",
+    "é" * 150, "line;2", 'say "hi"', "a,b", "Ｌ１", "l1", "＝1", "\u00a0", "e\u0301",
 ]  # fmt: skip
 PRODUCTION = KINDS[Kind.PRODUCTION]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ def take(settings: Settings, source: Path) -> Intake:
     """Copy ``source`` to a private file beside the archive, hashing the bytes copied."""
     folder = settings.archive_dir
     folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=folder, prefix=f"{_PREFIX}{os.getpid()}-")
+    suffix = Path(source).suffix.lower()  # .xlsx or .csv: the readers look at it
+    suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
+    handle, name = tempfile.mkstemp(dir=folder, prefix=f"{_PREFIX}{os.getpid()}-", suffix=suffix)
     digest, size = hashlib.sha256(), 0
     try:
         with Path(source).open("rb") as reader, os.fdopen(handle, "wb") as writer:

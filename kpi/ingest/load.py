@@ -93,6 +93,7 @@ def ingest_file(
     defaults = {"plant": settings.default_plant}
     try:
         source = read.inspect(info.path)
+        read.check_characters(info.path)
         detected = detect_kind(list(source.headers))
         spec = validate.require_kind(kind or detected)
     except FileRejected as rejected:

@@ -115,6 +115,11 @@ def is_free_text(column: Column) -> bool:
     return column.type is ColType.TEXT and not column.choices
 
 
+def free_text(spec: KindSpec, present: dict[str, str]) -> list[str]:
+    """The free-text columns present in the file (names and codes)."""
+    return [c.name for c in spec.columns if is_free_text(c) and c.name in present]
+
+
 def native_types(spec: KindSpec, present: dict[str, str]) -> dict[str, str]:
     """Raw column (c0..cN) -> DuckDB type, for the columns the reader parses itself."""
     return {

@@ -187,9 +187,14 @@ def formula_like(r: str) -> str:
 def text_rules(name: str, r: str) -> list[Rule]:
     """Names stay names: no spreadsheet formulas (they would run in exports), no essays."""
     too_long = f"is longer than {MAX_TEXT} characters"
+    breaks = " OR ".join(f"strpos({r}, chr({code})) > 0" for code in (9, 10, 13))
+    # spaces other than ' ' (no-break, ideographic...) start at U+00A0
+    blank = lazy(f"{r} IS NOT NULL AND {r} >= chr(160)", f"regexp_full_match({r}, '\\p{{Z}}+')")
     return [
         Rule(name, formula_like(r), _FORMULA_MESSAGE, RuleRole.TEXT),
         Rule(name, f"length({r}) > {MAX_TEXT}", too_long, RuleRole.TEXT),
+        Rule(name, breaks, "contains a tab or a line break; a name is one line", RuleRole.TEXT),
+        Rule(name, blank, "is blank: only spaces", RuleRole.TEXT),
     ]
 
 
