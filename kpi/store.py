@@ -51,9 +51,11 @@ def create_engine(settings: Settings, sandbox: list[Path] | None = None) -> sa.E
             folders = [str(Path(f).resolve()) + os.sep for f in sandbox]
             sa.event.listen(engine, "connect", lambda conn, _rec: _sandbox(conn, folders))
     init_schema(engine)
-    from kpi.ingest import intake  # here: kpi.ingest imports this module
+    from kpi import backup  # here: both import this module
+    from kpi.ingest import intake
 
     intake.clean_leftovers(settings)  # copies of loads killed midway (the store is now ours)
+    backup.clean_staged(settings)  # and of restores killed before their swap
     return engine
 
 

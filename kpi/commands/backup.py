@@ -17,6 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     save.set_defaults(func=run_backup)
     back = subparsers.add_parser("restore", help="replace the database with a backup")
     back.add_argument("path", type=Path, metavar="PATH", help="backup file to restore")
+    back.add_argument("--user", help="who restores, for the audit log (default: $KPI_USER)")
     back.set_defaults(func=run_restore)
     audit = subparsers.add_parser("audit", help="who changed what, when (CSV)")
     audit.set_defaults(func=run_audit)
@@ -37,7 +38,7 @@ def run_backup(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     try:
-        kept = backup.restore(load_settings(args.db), args.path)
+        kept = backup.restore(load_settings(args.db, args.user), args.path)
     except backup.BackupError as exc:
         raise UsageError(str(exc)) from None
     print(f"restored {args.path}; the previous database was kept as {kept}")
