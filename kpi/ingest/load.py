@@ -9,6 +9,7 @@ with any problem is rolled back and handed to the detailed checker, which names 
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,14 +17,14 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from kpi import store, summary
-from kpi.ingest import fast, intake, read, validate
+from kpi.ingest import corrections, fast, intake, read, validate
 from kpi.ingest.check import Checked, Progress, check_file
 from kpi.ingest.fast import NeedsDetailedCheck, NotPlain, Parse
 from kpi.ingest.intake import Intake
 from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
-from kpi.schema import SHIFT_SCOPE, Kind, KindSpec, Replace, detect_kind
+from kpi.schema import Kind, KindSpec, detect_kind
 from kpi.settings import Settings
-from kpi.tables import FACT_TABLES, batches
+from kpi.tables import batches
 
 
 @dataclass(frozen=True)
@@ -216,9 +217,37 @@ def _load_batch(
     rows = fast.stream_into_store(conn, source, spec, defaults, batch_id, progress, parse)
     if progress:
         progress("replacing corrected rows", 0.8)
-    key = replace_key(spec, info.options.whole_shift)
-    replaced = retire_replaced(conn, spec, batch_id, key)
+    key = corrections.replace_key(spec, info.options.whole_shift)
+    replaced = corrections.retire_replaced(conn, spec, batch_id, key)
     warnings = validate.extra_column_warning(spec, source.headers)
+    _record_batch(conn, settings, spec, info, batch_id, (rows, replaced), warnings)
+    summary.mark_pending(conn, spec.kind, batch_id)  # rebuilt by summary.ensure_current
+    if not info.options.dry_run:  # last, just before the commit: a crash leaves at worst
+        intake.keep(settings, info.intake)  # an archived file no batch names
+    return IngestResult(
+        info.name,
+        Outcome.CHECKED if info.options.dry_run else Outcome.LOADED,
+        kind=spec.kind,
+        batch_id=batch_id,
+        rows_loaded=rows,
+        rows_replaced=replaced,
+        sha256=info.sha,
+        warnings=warnings,
+        replaced=corrections.replaced_by_key(conn, spec, batch_id, key) if replaced else [],
+    )
+
+
+def _record_batch(
+    conn: sa.Connection,
+    settings: Settings,
+    spec: KindSpec,
+    info: _FileInfo,
+    batch_id: int,
+    counts: tuple[int, int],
+    warnings: list[str],
+) -> None:
+    """The batch's ledger row (with its identity: hash, kind, recipe) and audit line."""
+    rows, replaced = counts
     conn.execute(
         batches.insert().values(
             batch_id=batch_id,
@@ -232,93 +261,8 @@ def _load_batch(
             loaded_at=store.now(),
             loaded_by=settings.user,
             size_bytes=info.intake.size,
-            sheet=info.recipe.sheet,
-            profile_name=info.recipe.profile_name,
-            profile_version=info.recipe.profile_version,
-            lookup_sha256=info.recipe.lookup_sha256,
+            **dataclasses.asdict(info.recipe),
         )
     )
-    store.record_audit(
-        conn,
-        settings.user,
-        "upload",
-        f"batch {batch_id}",
-        f"{info.name} ({spec.kind.value}, {rows} rows, {info.sha[:12]})",
-    )
-    summary.mark_pending(conn, spec.kind, batch_id)  # rebuilt by summary.ensure_current
-    if not info.options.dry_run:  # last, just before the commit: a crash leaves at worst
-        intake.keep(settings, info.intake)  # an archived file no batch names
-    return IngestResult(
-        info.name,
-        Outcome.CHECKED if info.options.dry_run else Outcome.LOADED,
-        kind=spec.kind,
-        batch_id=batch_id,
-        rows_loaded=rows,
-        rows_replaced=replaced,
-        sha256=info.sha,
-        warnings=warnings,
-        replaced=replaced_by_key(conn, spec, batch_id, key) if replaced else [],
-    )
-
-
-def replace_key(spec: KindSpec, whole_shift: bool = False) -> tuple[str, ...]:
-    """The columns whose values a stored row must share with a new row to be replaced.
-
-    Keyed kinds use their full natural key (production: date, shift, plant, line,
-    machine, product), event lists their scope; other keys in the same shift are kept.
-    """
-    if whole_shift and "shift" in spec.names:
-        return SHIFT_SCOPE
-    return spec.natural_key if spec.replace is Replace.BY_KEY else spec.scope_key
-
-
-def retire_replaced(
-    conn: sa.Connection, spec: KindSpec, batch_id: int, key: tuple[str, ...] | None = None
-) -> int:
-    """Mark current rows that the new batch corrects as replaced by it; returns their count."""
-    table = FACT_TABLES[spec.kind]
-    new = table.alias("incoming")
-    same_key = [_same(new.c[name], table.c[name]) for name in key or replace_key(spec)]
-    statement = (
-        sa.update(table)
-        .where(
-            table.c.replaced_by.is_(None),
-            table.c.batch_id != batch_id,
-            sa.exists().where(new.c.batch_id == batch_id, *same_key),
-        )
-        .values(replaced_by=batch_id)
-    )
-    return int(conn.execute(statement).rowcount or 0)
-
-
-def _same(a: sa.ColumnElement, b: sa.Column) -> sa.ColumnElement[bool]:
-    """Equal, where two blanks (NULL machine, say) are the same key too."""
-    return a.is_not_distinct_from(b) if b.nullable else a == b
-
-
-_LISTED_KEYS = 20
-
-
-def replaced_by_key(
-    conn: sa.Connection, spec: KindSpec, batch_id: int, key: tuple[str, ...]
-) -> list[str]:
-    """What the batch replaced, one line per key ("date 2026-03-02, shift A, ...: 2 row(s)")."""
-    table = FACT_TABLES[spec.kind]
-    columns = [table.c[name] for name in key]
-    query = (
-        sa.select(*columns, sa.func.count())
-        .where(table.c.replaced_by == batch_id)
-        .group_by(*columns)
-        .order_by(*columns)
-    )
-    rows = conn.execute(query.limit(_LISTED_KEYS + 1)).all()
-    lines = [
-        ", ".join(
-            f"{name} {'(blank)' if v is None else v}" for name, v in zip(key, row[:-1], strict=True)
-        )
-        + f": {row[-1]} row(s)"
-        for row in rows[:_LISTED_KEYS]
-    ]
-    if len(rows) > _LISTED_KEYS:
-        lines.append("… and more")
-    return lines
+    detail = f"{info.name} ({spec.kind.value}, {rows} rows, {info.sha[:12]})"
+    store.record_audit(conn, settings.user, "upload", f"batch {batch_id}", detail)
