@@ -93,3 +93,30 @@ def test_the_same_file_as_another_kind_is_loaded(engine, settings, write_csv) ->
     result = import_file(engine, settings, path, kind=Kind.DEFECTS)
     assert result.outcome is Outcome.LOADED, result.summary()
     assert _current(engine, Kind.DEFECTS, "defect") == ["burr"]
+
+
+def test_the_same_file_with_another_lookup_file_is_loaded(engine, settings, write_csv) -> None:
+    """A profile's lookup file is part of what was read: new dates are other data."""
+    from kpi.profiles import Lookup
+
+    profile = Profile(
+        name="by-batch",
+        kind=Kind.PRODUCTION,
+        columns={
+            "shift": "Shift", "line": "Line", "product": "Item", "planned_minutes": "Plan",
+            "units_produced": "Good", "units_scrapped": "Scrap",
+        },
+        lookup=Lookup(key="Batch", lookup_key="Batch", columns={"date": "Date"}),
+    )  # fmt: skip
+    main = write_csv("main.csv", "Batch,Shift,Line,Item,Plan,Good,Scrap\nb1,A,L1,P,480,900,9\n")
+    first = write_csv("d1.csv", "Batch,Date\nb1,2026-03-02\n")
+    fixed = write_csv("d2.csv", "Batch,Date\nb1,2026-03-03\n")
+    assert import_file(engine, settings, main, profile=profile, lookup=first).ok
+    same = import_file(engine, settings, main, profile=profile, lookup=first)
+    assert same.outcome is Outcome.ALREADY_LOADED
+    other = import_file(engine, settings, main, profile=profile, lookup=fixed)
+    assert other.outcome is Outcome.LOADED, other.summary()
+    assert [str(d) for d in _current(engine, Kind.PRODUCTION, "date")] == [
+        "2026-03-02",
+        "2026-03-03",
+    ]

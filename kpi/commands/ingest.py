@@ -45,17 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="companion file for a profile with a lookup (e.g. batch dates)",
     )
-    ingest.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="check the files and show what each would replace; store nothing",
-    )
-    ingest.add_argument(
-        "--replace-shift",
-        action="store_true",
-        help="replace every stored row of each (date, shift, plant, line) in the file, not "
-        "only the rows with the same key (machine, product) that the file restates",
-    )
+    _correction_options(ingest)
     add_db_option(ingest)
     ingest.set_defaults(func=run_ingest)
 
@@ -68,6 +58,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     undo.add_argument("--user", help="who is undoing (default: $KPI_USER or login name)")
     add_db_option(undo)
     undo.set_defaults(func=run_undo)
+
+
+def _correction_options(ingest: argparse.ArgumentParser) -> None:
+    ingest.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the files and show what each would replace; store nothing",
+    )
+    ingest.add_argument(
+        "--replace-shift",
+        action="store_true",
+        help="replace every stored row of each (date, shift, plant, line) in the file, not "
+        "only the rows with the same key (machine, product) that the file restates",
+    )
 
 
 def run_ingest(args: argparse.Namespace) -> int:

@@ -57,23 +57,22 @@ def import_file(
             lookup_copy, lookup_sha = _private_lookup(lookup, Path(folder))
             mapped = transform(readable, profile, Path(folder), lookup_copy) if profile else None
         except FileRejected as rejected:
+            kind, problems = (profile.kind if profile else kind), rejected.problems
             return IngestResult(
-                name,
-                Outcome.REJECTED,
-                kind=profile.kind if profile else kind,
-                problems=rejected.problems,
-                problem_count=len(rejected.problems),
+                name, Outcome.REJECTED, kind, problems=problems, problem_count=len(problems)
             )
         target = mapped.path if mapped else readable
         kind = profile.kind if profile else kind
-        recipe = Recipe(
-            sheet_used,
-            profile.name if profile else "",
-            profiles.version(profile) if profile else "",
-            lookup_sha,
-        )
+        recipe = _recipe(sheet_used, profile, lookup_sha)
         result = ingest_file(engine, settings, target, kind, progress, name, taken, recipe, options)
     return _in_user_terms(result, mapped, sheet_used)
+
+
+def _recipe(sheet: str, profile: Profile | None, lookup_sha: str) -> Recipe:
+    """How the bytes were read: part of the load's identity."""
+    if profile is None:
+        return Recipe(sheet, lookup_sha256=lookup_sha)
+    return Recipe(sheet, profile.name, profiles.version(profile), lookup_sha)
 
 
 def _private_lookup(lookup: Path | None, folder: Path) -> tuple[Path | None, str]:

@@ -84,14 +84,12 @@ def ingest_file(
     """
     report = progress or (lambda stage, fraction: None)
     if taken is None:
-        report("copying", 0.02)
         with intake.private_copy(settings, Path(path)) as copy:
             name = file_name or Path(path).name
             return ingest_file(
                 engine, settings, copy.path, kind, progress, name, copy, recipe, options
             )
     info = _FileInfo(Path(path), file_name or Path(path).name, taken, recipe, options)
-    defaults = {"plant": settings.default_plant}
     try:
         source = read.inspect(info.path)
         read.check_characters(info.path)
@@ -100,10 +98,10 @@ def ingest_file(
     except FileRejected as rejected:
         return _rejected(info, Checked(kind, rejected.problems, len(rejected.problems)))
     with engine.connect() as conn:
-        existing = active_batch(conn, info, spec.kind)
-    if existing is not None:
-        return _already_loaded(info, spec.kind, existing)
+        if (existing := active_batch(conn, info, spec.kind)) is not None:
+            return _already_loaded(info, spec.kind, existing)
     report("loading", 0.2)
+    defaults = {"plant": settings.default_plant}
     if not validate.header_problems(spec, source.headers, detected):
         result = _store(engine, settings, source, spec, info, defaults, progress)
         if result is not None:
