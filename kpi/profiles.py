@@ -9,6 +9,7 @@ optional *wide* layout (one column per reason) with a reason-code lookup.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -117,6 +118,16 @@ def from_dict(data: dict[str, Any]) -> Profile:
         if isinstance(exc, ProfileError):
             raise
         raise ProfileError(f"Not a valid profile: {exc}") from None
+
+
+def version(profile: Profile) -> str:
+    """A fingerprint of everything the profile says: a corrected profile is a new version.
+
+    Why: a load's identity includes the profile that read it, so a file loaded through a
+    wrong mapping can be loaded again once the mapping is fixed (same name, new version).
+    """
+    body = json.dumps(to_dict(profile), sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
 def dumps(profile: Profile, fmt: str = "toml") -> str:

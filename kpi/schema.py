@@ -33,10 +33,17 @@ class ColType(StrEnum):
 
 
 class Replace(StrEnum):
-    """How a new file treats rows already stored for the same scope."""
+    """How a new file treats rows already stored: a correction replaces only what it restates.
 
-    BY_SHIFT_SCOPE = "by_shift_scope"  # replace every (date, shift, plant, line) the file contains
+    Rows of other keys (another machine or product in the same shift) are always kept.
+    """
+
+    BY_SCOPE = "by_scope"  # event lists: replace the stored events of every scope_key it has
     BY_KEY = "by_key"  # upsert by natural key
+
+
+# the explicit "replace the whole shift" option: every row of each (date, shift, plant, line)
+SHIFT_SCOPE = ("date", "shift", "plant", "line")
 
 
 MAX_COUNT = 1_000_000_000
@@ -68,7 +75,7 @@ class KindSpec:
     replace: Replace
     signature: frozenset[str]  # headers that identify this kind when auto-detecting
     description: str = ""
-    scope_key: tuple[str, ...] = field(default=("date", "shift", "plant", "line"))
+    scope_key: tuple[str, ...] = field(default=SHIFT_SCOPE)  # for Replace.BY_SCOPE
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -116,7 +123,7 @@ PRODUCTION = KindSpec(
         _count("units_reworked", required=False, default="0"),
     ),
     natural_key=("date", "shift", "plant", "line", "machine", "product"),
-    replace=Replace.BY_SHIFT_SCOPE,
+    replace=Replace.BY_KEY,
     signature=frozenset({"units_produced", "planned_minutes"}),
 )
 
@@ -141,7 +148,8 @@ DOWNTIME = KindSpec(
         Column("start", ColType.TIMESTAMP, required=False),
     ),
     natural_key=(),
-    replace=Replace.BY_SHIFT_SCOPE,
+    replace=Replace.BY_SCOPE,
+    scope_key=(*SHIFT_SCOPE, "machine"),  # a machine's stops in a shift, restated whole
     signature=frozenset({"reason", "minutes"}),
 )
 
@@ -197,7 +205,8 @@ DEFECTS = KindSpec(
         Column("disposition", ColType.TEXT, required=False, choices=("scrap", "rework")),
     ),
     natural_key=(),
-    replace=Replace.BY_SHIFT_SCOPE,
+    replace=Replace.BY_SCOPE,
+    scope_key=(*SHIFT_SCOPE, "product"),  # a product's defects in a shift, restated whole
     signature=frozenset({"defect", "quantity"}),
 )
 

@@ -50,6 +50,11 @@ def create_engine(settings: Settings, sandbox: list[Path] | None = None) -> sa.E
         engine.dispose()  # DuckDB: release the file, so the caller can report and move on
         raise
     dialect.track_writes(engine)  # the data_version table exists from here on
+    from kpi import backup  # here: both import this module
+    from kpi.ingest import intake
+
+    intake.clean_leftovers(settings)  # copies of loads killed midway
+    backup.clean_staged(settings)  # and of restores killed before their swap
     return engine
 
 

@@ -40,6 +40,12 @@ batches = sa.Table(
     sa.Column("undone_at", sa.DateTime),
     sa.Column("undone_by", sa.String),
     sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    # how the bytes were read: with sha256 and kind, the identity of a load (the same
+    # file through another sheet, profile, profile version or lookup is other data)
+    sa.Column("sheet", sa.String, nullable=False, server_default=""),
+    sa.Column("profile_name", sa.String, nullable=False, server_default=""),
+    sa.Column("profile_version", sa.String, nullable=False, server_default=""),
+    sa.Column("lookup_sha256", sa.String, nullable=False, server_default=""),
 )
 
 

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi import store
-from ui import widgets
+from kpi import backup, store
+from kpi.auth import Action
+from ui import session, widgets
 from ui.frame import frame
 from ui.registry import PageId
 
 ctx = frame(PageId.AUDIT)
+if session.may(Action.MANAGE_SETTINGS) and ctx.settings.duckdb_path is not None:
+    with st.expander("Back up the database", icon=":material/backup:"):
+        st.caption(
+            "Writes a consistent copy of the database and its archive of original files "
+            "into the backups folder beside the database. Restore it with "
+            "`python -m kpi restore FILE` while the app is stopped."
+        )
+        if st.button("Back up now", key="backup_now", icon=":material/save:"):
+            session.require(Action.MANAGE_SETTINGS)
+            try:
+                written = backup.backup_now(ctx.engine, ctx.settings)
+            except backup.BackupError as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"Backup written to {written.name} in {written.parent}.")
 st.caption("Every upload, undo, target, profile, user and corrective-action change, newest first.")
 log = store.list_audit(ctx.engine)
 if log.empty:

@@ -66,6 +66,38 @@ CASES: dict[str, tuple[bytes, str]] = {
     "absurd count": ((HEADER + ROW.replace(",800,", ",80000000000,")).encode(), "maximum"),
     "duplicate key": ((HEADER + ROW + ROW).encode(), "repeats line 2"),
     "formula injection": ((HEADER + ROW.replace("P-100", '=HYPERLINK("x")')).encode(), "formula"),
+    "formula after a minus (#14)": (
+        (HEADER + ROW.replace("P-100", "-1+cmd|' /C calc'!A0")).encode(),
+        "formula",
+    ),
+    "formula after a plus (#14)": ((HEADER + ROW.replace("P-100", "+1+1")).encode(), "formula"),
+    "formula after a tab (#14)": ((HEADER + ROW.replace("P-100", '"\t=1+1"')).encode(), "formula"),
+    "digit separator (#14)": ((HEADER + ROW.replace(",800,", ",1_5,")).encode(), "'_'"),
+    "thousands mark in a semicolon file (#14)": (
+        (HEADER + ROW.replace(",800,", ",12.000,")).replace(",", ";").encode(),
+        "import profile that sets the decimal and thousands marks",
+    ),
+    "decimal comma in a semicolon file (#14)": (
+        (HEADER + ROW.replace(",480,", ",1.200,")).replace(",", ";").encode(),
+        "read two ways",
+    ),
+    "NUL after the first 64 KB (#14)": (
+        (HEADER + _rows(2000) + ROW.replace("Plant 1", "Plant \x001")).encode(),
+        "U+0000",
+    ),
+    "zero-width space in a name (#14)": (
+        (HEADER + ROW.replace("L1", "L\u200b1")).encode(),
+        "U+200B",
+    ),
+    "right-to-left override in a name (#14)": (
+        (HEADER + ROW.replace("P-100", "\u202e001-P")).encode(),
+        "U+202E",
+    ),
+    "full-width formula (#14)": ((HEADER + ROW.replace("P-100", "＝1+1")).encode(), "formula"),
+    "line break inside a name (#14)": (
+        (HEADER + ROW.replace("P-100", '"P-\n100"')).encode(),
+        "line break",
+    ),
     "extremely long line": ((HEADER + ROW.replace("P-100", "P" * 2_000_000)).encode(), "too long"),
     "long name": ((HEADER + ROW.replace("P-100", "P" * 500)).encode(), "longer than 200"),
     "unterminated quote": ((HEADER + ROW.replace("P-100", '"P-100')).encode(), "field"),

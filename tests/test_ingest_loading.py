@@ -9,8 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from kpi import store
-from kpi.ingest import Outcome, UndoRefused, ingest_bytes, ingest_file, undo_batch
-from kpi.ingest.load import sha256_file as ingest_file_sha
+from kpi.ingest import Outcome, UndoRefused, ingest_bytes, undo_batch
 from kpi.schema import Kind
 from kpi.tables import FACT_TABLES
 
@@ -192,20 +191,3 @@ def test_a_rejected_or_rerouted_load_leaves_no_archive_copy_behind(engine, setti
     folder = store.archive_path(settings, result.sha256).parent
     assert [p.name for p in folder.iterdir()] == [result.sha256]
     assert store.archive_path(settings, result.sha256).read_text() == padded
-
-
-def test_a_file_rewritten_after_it_was_hashed_is_refused_and_nothing_is_stored(
-    engine, settings, tmp_path
-) -> None:
-    """The CLI hashes a file before loading it; the archive copy is hashed again, so a file
-    an export rewrites in between is caught instead of archived under the wrong name."""
-    path = tmp_path / "growing.csv"
-    path.write_text(PRODUCTION)
-    hashed_before = ingest_file_sha(path)
-    path.write_text(PRODUCTION.replace(",800,", ",801,"))
-    result = ingest_file(engine, settings, path, sha256=hashed_before)
-    assert result.outcome is Outcome.REJECTED
-    assert "changed while it was being loaded" in result.problems[0].problem
-    assert store.is_empty(engine)
-    folder = store.archive_path(settings, hashed_before).parent
-    assert not folder.exists() or not any(folder.iterdir())

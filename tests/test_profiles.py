@@ -202,8 +202,10 @@ def test_lookup_joins_dates_and_reports_orphans(engine, settings, write_csv) -> 
             "lookup": Lookup("Batch", "Batch", {"date": "Date"}),
         }
     )
-    again = import_file(engine, settings, main, profile=strict, lookup=dates)
-    assert again.outcome is Outcome.ALREADY_LOADED  # the same bytes are never loaded twice
+    again = import_file(engine, settings, main, profile=LOOKUP, lookup=dates)
+    assert again.outcome is Outcome.ALREADY_LOADED  # the same load is never stored twice
+    stricter = import_file(engine, settings, main, profile=strict, lookup=dates)
+    assert stricter.outcome is Outcome.REJECTED  # another profile: read again, b9 refused
     other = write_csv("dt2.csv", "Batch,Jam\nb9,3\n")
     refused = import_file(engine, settings, other, profile=strict, lookup=dates)
     assert refused.outcome is Outcome.REJECTED

@@ -46,7 +46,8 @@ def _sandbox_folders(conf: Settings) -> list[Path] | None:
     live beside the database file. DuckDB may touch nothing else from the app."""
     if conf.duckdb_path is None:
         return None
-    return [Path(tempfile.gettempdir()), conf.duckdb_path.parent.resolve()]
+    folders = [Path(tempfile.gettempdir()), conf.duckdb_path.parent.resolve()]
+    return [*folders, conf.archive_dir.resolve()]  # a load reads its private copy there
 
 
 def engine() -> sa.Engine:

@@ -14,6 +14,7 @@ from kpi import store, summary
 from kpi.auth import Action
 from kpi.ingest import IngestResult, Outcome, UndoRefused, undo_batch
 from kpi.ingest.imports import import_file
+from kpi.ingest.load import PLAIN, Options
 from kpi.profile_drafts import upload_path
 from kpi.schema import Kind
 from kpi.uploads import Plan, Preview, batch_label, blocked_result, preview, problems_frame
@@ -79,21 +80,26 @@ def show_preview(pv: Preview, index: int) -> Kind | None:
     return Kind(chosen) if chosen else None
 
 
-def commit(ctx: Context, files: list, plans: list[Plan]) -> None:
-    """Load every file through the real loader; a second click is a no-op (same SHA-256)."""
+def commit(ctx: Context, files: list, plans: list[Plan], options: Options = PLAIN) -> None:
+    """Load every file through the real loader; a second click is a no-op (same SHA-256).
+
+    With ``options.dry_run`` every file is checked and what it would replace is shown;
+    nothing is stored.
+    """
     session.require(Action.UPLOAD)
     results: list[IngestResult] = []
     with st.status("Loading files…", expanded=True) as status:
         for upload, plan in zip(files, plans, strict=True):
             bar = st.progress(0.0, text=f"{md(upload.name)}: reading")
-            result = _load(ctx, upload, plan, progress_reporter(bar, upload.name))
+            result = _load(ctx, upload, plan, progress_reporter(bar, upload.name), options)
             bar.progress(1.0, text=md(result.summary()))
             results.append(result)
         if any(r.outcome is Outcome.LOADED for r in results):
             summary.ensure_current(ctx.engine, lambda text: status.update(label=text.capitalize()))
         bad = any(r.outcome is Outcome.REJECTED for r in results)
+        done = "Checked; nothing was stored" if options.dry_run else "Loaded"
         status.update(
-            label="Some files were rejected" if bad else "Loaded",
+            label="Some files were rejected" if bad else done,
             state=("error" if bad else "complete"),
             expanded=False,
         )
@@ -119,7 +125,7 @@ def progress_reporter(bar, name: str) -> Callable[[str, float], None]:
     return report
 
 
-def _load(ctx: Context, upload, plan: Plan, report) -> IngestResult:
+def _load(ctx: Context, upload, plan: Plan, report, options: Options) -> IngestResult:
     """Through ``import_file`` from temp files we name (the uploaded name is a label)."""
     if plan.blocked:
         return blocked_result(upload.name, plan)
@@ -134,6 +140,7 @@ def _load(ctx: Context, upload, plan: Plan, report) -> IngestResult:
         return import_file(
             ctx.engine, ctx.settings, path, kind=plan.kind, profile=plan.profile,
             sheet=plan.sheet, lookup=lookup, progress=report, file_name=upload.name,
+            options=options,
         )  # fmt: skip
 
 
@@ -142,6 +149,8 @@ def show_results() -> None:
     for i, result in enumerate(st.session_state.get(RESULTS, [])):
         if result.outcome is Outcome.LOADED:
             st.success(md(result.summary()), icon=":material/check_circle:")
+        elif result.outcome is Outcome.CHECKED:
+            st.info(md(result.summary()), icon=":material/fact_check:")
         elif result.outcome is Outcome.ALREADY_LOADED:
             st.info(md(result.summary()), icon=":material/content_copy:")
         else:
@@ -150,6 +159,10 @@ def show_results() -> None:
             if shown < result.problem_count:
                 st.caption(f"Showing the first {shown} of {result.problem_count} problems.")
             widgets.table(problems_frame(result), f"problems_{result.file_name}", key=f"pr_{i}")
+        if result.replaced:
+            verb = "Would replace" if result.outcome is Outcome.CHECKED else "Replaced"
+            st.caption(f"{verb} these earlier rows (rows with other keys are kept):")
+            st.text("\n".join(result.replaced))  # plain text: names are data, not markup
         for warning in result.warnings:
             st.warning(md(warning))
 

@@ -16,6 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     save.set_defaults(func=run_backup)
     back = subparsers.add_parser("restore", help="replace the database with a backup")
     back.add_argument("path", type=Path, metavar="PATH", help="backup file to restore")
+    back.add_argument("--user", help="who restores, for the audit log (default: $KPI_USER)")
     back.set_defaults(func=run_restore)
     for parser in (save, back):
         add_db_option(parser)
@@ -34,7 +35,7 @@ def run_backup(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     try:
-        kept = backup.restore(load_settings(args.db), args.path)
+        kept = backup.restore(load_settings(args.db, args.user), args.path)
     except backup.BackupError as exc:
         raise UsageError(str(exc)) from None
     print(f"restored {args.path}; the previous database was kept as {kept}")

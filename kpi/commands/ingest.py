@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,9 +13,9 @@ from tqdm import tqdm
 
 from kpi import lease, profiles, store
 from kpi.cli import UsageError, add_db_option
-from kpi.ingest import IngestResult, Outcome, UndoRefused, undo_batch
+from kpi.ingest import IngestResult, Outcome, UndoRefused, intake, undo_batch
 from kpi.ingest.imports import import_file
-from kpi.ingest.load import sha256_file
+from kpi.ingest.load import Options
 from kpi.schema import Kind
 from kpi.settings import Settings, load_settings
 
@@ -44,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="companion file for a profile with a lookup (e.g. batch dates)",
     )
+    _correction_options(ingest)
     add_db_option(ingest)
     ingest.set_defaults(func=run_ingest)
 
@@ -58,6 +60,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     undo.set_defaults(func=run_undo)
 
 
+def _correction_options(ingest: argparse.ArgumentParser) -> None:
+    ingest.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the files and show what each would replace; store nothing",
+    )
+    ingest.add_argument(
+        "--replace-shift",
+        action="store_true",
+        help="replace every stored row of each (date, shift, plant, line) in the file, not "
+        "only the rows with the same key (machine, product) that the file restates",
+    )
+
+
 def run_ingest(args: argparse.Namespace) -> int:
     settings = load_settings(args.db, args.user)
     kind = Kind(args.kind) if args.kind else None
@@ -65,25 +81,44 @@ def run_ingest(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError("no such file: " + ", ".join(missing))
     rejected = False
-    with ThreadPoolExecutor(max_workers=1) as hasher:
-        # each file is hashed in the background (hashlib releases the GIL) while the store
-        # opens or the file before it loads; one ahead, so an error is not kept waiting
-        hashing = hasher.submit(sha256_file, args.files[0])
-        engine = store.create_engine(settings)
-        profile = _profile(engine, args.profile)
-        for index, path in enumerate(args.files):
-            sha = hashing.result()
-            if index + 1 < len(args.files):
-                hashing = hasher.submit(sha256_file, args.files[index + 1])
-            with lease.turn(settings.duckdb_path):
-                result = _ingest_with_progress(engine, settings, path, kind, profile, args, sha)
-            print(result.summary())
-            for problem in result.problems:
-                print("  " + problem.describe())
-            if result.problem_count > len(result.problems):
-                print(f"  ... and {result.problem_count - len(result.problems)} more problem(s)")
-            rejected = rejected or result.outcome is Outcome.REJECTED
+    with ThreadPoolExecutor(max_workers=1) as copier:
+        # each file is copied (and hashed as it is copied) in the background while the
+        # store opens or the file before it loads; one ahead, so an error is not kept
+        # waiting. Every later step reads that private copy, never the given path again.
+        taking = copier.submit(intake.take, settings, args.files[0])
+        try:
+            engine = store.create_engine(settings)
+            profile = _profile(engine, args.profile)
+            for index, path in enumerate(args.files):
+                taken = taking.result()
+                if index + 1 < len(args.files):
+                    taking = copier.submit(intake.take, settings, args.files[index + 1])
+                try:
+                    with lease.turn(settings.duckdb_path):  # the app gets the file between files
+                        result = _ingest_with_progress(
+                            engine, settings, path, kind, profile, args, taken
+                        )
+                finally:
+                    intake.discard(taken)
+                _print_result(result)
+                rejected = rejected or result.outcome is Outcome.REJECTED
+        finally:
+            with contextlib.suppress(Exception):  # a copy taken ahead but never loaded
+                intake.discard(taking.result())
     return 1 if rejected else 0
+
+
+def _print_result(result: IngestResult) -> None:
+    print(result.summary())
+    if result.replaced:
+        verb = "would replace" if result.outcome is Outcome.CHECKED else "replaced"
+        print(f"  {verb}:")
+        for line in result.replaced:
+            print("    " + line)
+    for problem in result.problems:
+        print("  " + problem.describe())
+    if result.problem_count > len(result.problems):
+        print(f"  ... and {result.problem_count - len(result.problems)} more problem(s)")
 
 
 def _profile(engine: sa.Engine, reference: str | None) -> profiles.Profile | None:
@@ -105,7 +140,7 @@ def _ingest_with_progress(
     kind: Kind | None,
     profile: profiles.Profile | None,
     args: argparse.Namespace,
-    sha256: str,
+    taken: intake.Intake,
 ) -> IngestResult:
     """Large files get a progress bar on stderr; small ones stay quiet."""
     options = {
@@ -113,7 +148,8 @@ def _ingest_with_progress(
         "profile": profile,
         "sheet": args.sheet,
         "lookup": args.lookup,
-        "sha256": sha256,
+        "taken": taken,
+        "options": Options(whole_shift=args.replace_shift, dry_run=args.dry_run),
     }
     if path.stat().st_size < _PROGRESS_BAR_BYTES:
         return import_file(engine, settings, path, **options)

@@ -110,6 +110,17 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: _cell(v) for k, v in row.items()} for row in df.astype(object).to_dict("records")]
 
 
+def write_csv(out, columns: list, rows: list[dict[str, Any]]) -> None:  # noqa: ANN001
+    """CSV whose text cells cannot run as formulas in a spreadsheet (see kpi.exports)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([neutralise_cell(str(c)) for c in columns])
+    for row in rows:
+        writer.writerow(
+            ["" if v is None else repr(v) if isinstance(v, float) else neutralise_cell(v)
+             for v in row.values()]
+        )  # fmt: skip
+
+
 def write(df: pd.DataFrame, fmt: str, out) -> None:
     rows = records(df)
     if fmt == "json":
@@ -119,8 +130,4 @@ def write(df: pd.DataFrame, fmt: str, out) -> None:
         shown = pd.DataFrame(rows, columns=list(df.columns)).fillna("")
         out.write(shown.to_string(index=False) + "\n" if rows else "(no data)\n")
     else:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([neutralise_cell(str(c)) for c in df.columns])  # no formulas (item 9)
-        for row in rows:
-            writer.writerow(["" if v is None else repr(v) if isinstance(v, float)
-                             else neutralise_cell(v) for v in row.values()])  # fmt: skip
+        write_csv(out, list(df.columns), rows)

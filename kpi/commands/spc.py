@@ -8,7 +8,6 @@ the header only (``[]`` in JSON), says so on stderr and exits 0, as ``report`` d
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import sys
@@ -16,8 +15,7 @@ import sys
 from kpi import store
 from kpi.catalogue import CATALOGUE
 from kpi.cli import UsageError, add_db_option, current_summaries, date_option
-from kpi.commands.report import records
-from kpi.exports import neutralise_cell
+from kpi.commands.report import records, write_csv
 from kpi.settings import load_settings
 from kpi.spc import CSV_COLUMNS, SPC_GRAINS, ChartType, spc_chart
 from kpi.spc_rules import RuleSet
@@ -119,12 +117,4 @@ def write(frame, fmt: str, out=None) -> None:
         json.dump(rows, out, indent=1)
         out.write("\n")
         return
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow(
-            [
-                "" if v is None else repr(v) if isinstance(v, float) else neutralise_cell(v)
-                for v in row.values()
-            ]  # a spreadsheet never runs a cell as a formula
-        )
+    write_csv(out, CSV_COLUMNS, rows)

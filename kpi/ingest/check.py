@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from kpi.ingest import read, typed, validate
+from kpi.ingest import names, read, typed, validate
 from kpi.ingest.problems import MAX_LISTED_PROBLEMS, FileRejected, Problem
 from kpi.schema import Kind, KindSpec, detect_kind
 
@@ -72,7 +72,9 @@ def _check_rows(
         return Checked(kind=spec.kind, problems=[problem], problem_count=1)
     present = validate.column_map(spec, source.headers)
     typed.create_parsed(scratch, spec, present, defaults)
-    rules = validate.build_rules(spec, present)
+    free = {name: (name, validate.raw_name(name)) for name in typed.free_text(spec, present)}
+    names.unify(scratch, "parsed", free, "true")  # what the loader stores: NFKC, one case
+    rules = validate.build_rules(spec, present, source.delimiter)
     bad_rows = validate.count_bad_rows(scratch, rules)
     cells, cell_total = validate.failing_cells(scratch, rules) if bad_rows else ([], 0)
     cross = typed.over_produced(scratch, spec)

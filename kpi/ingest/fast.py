@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from kpi import store
-from kpi.ingest import disk, read, typed, validate
+from kpi.ingest import disk, names, read, typed, validate
 from kpi.ingest.validate import RuleRole
 from kpi.schema import Kind, KindSpec
 
@@ -82,6 +82,8 @@ def stream_into_store(
         raise NeedsDetailedCheck(message[:200]) from None
     if parse is Parse.NATIVE and _free_text_needs_checker(conn, spec, present, batch_id):
         raise NotPlain("free text with surrounding blanks, a formula or too long")
+    if _unify_names(conn, spec, present, batch_id):
+        raise NeedsDetailedCheck("a name breaks a rule once normalised")
     if ragged or not inserted or _has_repeated_keys(conn, spec, batch_id):
         raise NeedsDetailedCheck("ragged rows, no rows or repeated keys")
     return int(inserted)
@@ -98,11 +100,11 @@ def _insert_sql(
     broken: str,
 ) -> tuple[str, list]:
     """The streaming INSERT for ``parse``; its guard raises ``broken`` on any broken rule."""
-    rules = validate.build_rules(spec, present)
+    rules = validate.build_rules(spec, present, source.delimiter)
     if parse is Parse.NATIVE:
-        native = {c.name for c in spec.columns if typed.is_native(c)}
+        native = {c.name for c in spec.columns if typed.is_native(c, source.delimiter)}
         rules = [r for r in rules if not _reader_covers(r, native)]
-        parts = typed.native_parts(spec, present, defaults)
+        parts = typed.native_parts(spec, present, defaults, source.delimiter)
         call, params = read.read_csv_call(source, None, typed.native_types(spec, present))
     else:
         parts = typed.parse_parts(spec, present, defaults)
@@ -127,19 +129,32 @@ def _reader_covers(rule: validate.Rule, native: set[str]) -> bool:
     return rule.role is RuleRole.TEXT or (rule.role is RuleRole.PARSE and rule.column in native)
 
 
+def _unify_names(
+    conn: sa.Connection, spec: KindSpec, present: dict[str, str], batch_id: int
+) -> bool:
+    """Store names in their one normal form (``kpi.ingest.names``); True when a name,
+    once normalised, breaks a text rule (a full-width '＝' is a formula, say)."""
+    columns = {name: (name,) for name in typed.free_text(spec, present)}
+    where = f"batch_id = {int(batch_id)}"
+    table = f'"{spec.kind.value}"'
+    if not names.unify(store.raw_duckdb(conn), table, columns, where, stored=True):
+        return False
+    return _free_text_needs_checker(conn, spec, present, batch_id)
+
+
 def _free_text_needs_checker(
     conn: sa.Connection, spec: KindSpec, present: dict[str, str], batch_id: int
 ) -> bool:
     """Whether any distinct free-text value of the batch is not exactly what the checker
     would store (trimmed), or breaks a text rule. Distinct values are few, so this is
     far cheaper than checking every cell."""
-    names = [c.name for c in spec.columns if typed.is_free_text(c) and c.name in present]
-    if not names:
+    columns = typed.free_text(spec, present)
+    if not columns:
         return False
     table = f'"{spec.kind.value}"'
     values = " UNION ".join(
         f'SELECT DISTINCT "{name}" AS v FROM {table} WHERE batch_id = {int(batch_id)}'
-        for name in names
+        for name in columns
     )
     shape = [rule.bad_when for rule in validate.text_rules("v", "v")]
     bad = " OR ".join(["v <> trim(v)", *shape])

@@ -7,14 +7,17 @@ are reported against the user's own file: its lines (or sheet rows) and its head
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from kpi.ingest import disk, excel
+from kpi import profiles
+from kpi.ingest import disk, excel, intake
 from kpi.ingest.check import Progress
-from kpi.ingest.load import active_batch_with_sha, ingest_file, sha256_file
+from kpi.ingest.intake import Intake
+from kpi.ingest.load import PLAIN, Options, Recipe, ingest_file
 from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
 from kpi.ingest.profiled import transform
 from kpi.ingest.transform import FORMAT_MISMATCH, Transformed
@@ -33,46 +36,56 @@ def import_file(
     lookup: Path | None = None,
     progress: Progress | None = None,
     file_name: str | None = None,
-    sha256: str | None = None,
+    taken: Intake | None = None,
+    options: Options = PLAIN,
 ) -> IngestResult:
     """Load ``path`` (CSV or .xlsx), optionally through an import profile.
 
-    ``sha256`` is the file's hash when the caller already computed it.
+    Every step reads one private copy of the file, hashed as it was copied (``taken``
+    when the caller already made it, as the CLI does one file ahead), never ``path``
+    again: a file rewritten during the load cannot mix two contents.
     """
-    path = Path(path)
-    name = file_name or path.name
-    sha = sha256 or sha256_file(path)
-    existing = active_batch_with_sha(engine, sha)
-    if existing is not None:  # the same bytes: no need to convert them again
-        return IngestResult(
-            name, Outcome.ALREADY_LOADED, kind=existing[1], batch_id=existing[0], sha256=sha
-        )
+    name = file_name or Path(path).name
+    if taken is None:
+        with intake.private_copy(settings, Path(path)) as copy:
+            return import_file(
+                engine, settings, path, kind, profile, sheet, lookup, progress, name, copy, options
+            )
     with tempfile.TemporaryDirectory(prefix="kpi-import-") as folder:
         try:
             with disk.disk_full_refused():  # a sheet or a mapped file is written first
-                readable, sheet_used = _as_csv(path, profile, sheet, Path(folder))
-                mapped = transform(readable, profile, Path(folder), lookup) if profile else None
+                readable, sheet_used = _as_csv(taken.path, profile, sheet, Path(folder))
+                lookup_copy, lookup_sha = _private_lookup(lookup, Path(folder))
+                mapped = (
+                    transform(readable, profile, Path(folder), lookup_copy) if profile else None
+                )
         except FileRejected as rejected:
-            problems = [dataclasses.replace(p, sheet=p.sheet) for p in rejected.problems]
+            kind, problems = (profile.kind if profile else kind), rejected.problems
             return IngestResult(
-                name,
-                Outcome.REJECTED,
-                kind=profile.kind if profile else kind,
-                problems=problems,
-                problem_count=len(problems),
+                name, Outcome.REJECTED, kind, problems=problems, problem_count=len(problems)
             )
         target = mapped.path if mapped else readable
-        result = ingest_file(
-            engine,
-            settings,
-            target,
-            profile.kind if profile else kind,
-            progress,
-            file_name=name,
-            original=path,
-            sha256=sha,
-        )
+        kind = profile.kind if profile else kind
+        recipe = _recipe(sheet_used, profile, lookup_sha)
+        result = ingest_file(engine, settings, target, kind, progress, name, taken, recipe, options)
     return _in_user_terms(result, mapped, sheet_used)
+
+
+def _recipe(sheet: str, profile: Profile | None, lookup_sha: str) -> Recipe:
+    """How the bytes were read: part of the load's identity."""
+    if profile is None:
+        return Recipe(sheet, lookup_sha256=lookup_sha)
+    return Recipe(sheet, profile.name, profiles.version(profile), lookup_sha)
+
+
+def _private_lookup(lookup: Path | None, folder: Path) -> tuple[Path | None, str]:
+    """A private copy of the lookup file and its hash: part of the load's identity."""
+    if lookup is None:
+        return None, ""
+    data = Path(lookup).read_bytes()  # a lookup is small: one read, then only the copy
+    copy = folder / "lookup-source.csv"
+    copy.write_bytes(data)
+    return copy, hashlib.sha256(data).hexdigest()
 
 
 def _as_csv(path: Path, profile: Profile | None, sheet: str, folder: Path) -> tuple[Path, str]:

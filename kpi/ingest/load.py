@@ -9,33 +9,60 @@ with any problem is rolled back and handed to the detailed checker, which names 
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
+import dataclasses
 import tempfile
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from kpi import dialect, store, summary
-from kpi.ingest import disk, fast, read, validate
+from kpi.ingest import corrections, disk, fast, intake, read, validate
 from kpi.ingest.check import Checked, Progress, check_file
 from kpi.ingest.fast import NeedsDetailedCheck, NotPlain, Parse
+from kpi.ingest.intake import Intake
 from kpi.ingest.problems import FileRejected, IngestResult, Outcome, Problem
-from kpi.schema import Kind, KindSpec, Replace, detect_kind
+from kpi.schema import Kind, KindSpec, detect_kind
 from kpi.settings import Settings
 from kpi.tables import FACT_TABLES, batches
 
 
 @dataclass(frozen=True)
+class Recipe:
+    """How the given bytes are read. With their hash and the kind, a load's identity:
+    another sheet, profile, profile version or lookup file of the same bytes is other
+    data, so it is loaded, never skipped as "already loaded"."""
+
+    sheet: str = ""
+    profile_name: str = ""
+    profile_version: str = ""
+    lookup_sha256: str = ""
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to load: ``whole_shift`` replaces every stored row of each (date, shift, plant,
+    line) the file has, not only the rows it restates; ``dry_run`` checks the file and
+    reports what it would replace, then rolls everything back."""
+
+    whole_shift: bool = False
+    dry_run: bool = False
+
+
+PLAIN = Options()  # load, replacing only what the file restates
+
+
+@dataclass(frozen=True)
 class _FileInfo:
-    path: Path  # what the loader reads
+    path: Path  # what the loader reads: the private copy, or a conversion of it
     name: str  # a label only, never a path
-    sha: str
-    original: Path  # what was given, hashed and archived
+    intake: Intake  # the private copy of the given file: what is hashed and archived
+    recipe: Recipe
+    options: Options
+
+    @property
+    def sha(self) -> str:
+        return self.intake.sha
 
 
 def ingest_file(
@@ -45,37 +72,36 @@ def ingest_file(
     kind: Kind | None = None,
     progress: Progress | None = None,
     file_name: str | None = None,
-    original: Path | None = None,
-    sha256: str | None = None,
+    taken: Intake | None = None,
+    recipe: Recipe = Recipe(),
+    options: Options = PLAIN,
 ) -> IngestResult:
     """Check and load one file from disk; the file is streamed, never read whole.
 
-    ``original`` is the file the user gave when ``path`` is a canonical conversion of it
-    (an import profile or an Excel sheet): its bytes are what is hashed and archived.
-    ``sha256`` is its hash when the caller already computed it.
+    ``taken`` is the private copy of the user's file (see ``kpi.ingest.intake``) when
+    ``path`` is a conversion of it (an import profile or an Excel sheet); without it the
+    file at ``path`` is copied first, and only that copy is read from then on.
     """
-    original = Path(original or path)
     report = progress or (lambda stage, fraction: None)
-    report("hashing", 0.05)
-    sha = sha256 or sha256_file(original)
-    info = _FileInfo(Path(path), file_name or original.name, sha, original)
-    existing = active_batch_with_sha(engine, info.sha)
-    if existing is not None:
-        return IngestResult(
-            info.name,
-            Outcome.ALREADY_LOADED,
-            kind=existing[1],
-            batch_id=existing[0],
-            sha256=info.sha,
-        )
-    defaults = {"plant": settings.default_plant}
+    if taken is None:
+        with intake.private_copy(settings, Path(path)) as copy:
+            name = file_name or Path(path).name
+            return ingest_file(
+                engine, settings, copy.path, kind, progress, name, copy, recipe, options
+            )
+    info = _FileInfo(Path(path), file_name or Path(path).name, taken, recipe, options)
     try:
         source = read.inspect(info.path)
+        read.check_characters(info.path)
         detected = detect_kind(list(source.headers))
         spec = validate.require_kind(kind or detected)
     except FileRejected as rejected:
         return _rejected(info, Checked(kind, rejected.problems, len(rejected.problems)))
+    with engine.connect() as conn:
+        if (existing := active_batch(conn, info, spec.kind)) is not None:
+            return _already_loaded(info, spec.kind, existing)
     report("loading", 0.2)
+    defaults = {"plant": settings.default_plant}
     if not validate.header_problems(spec, source.headers, detected):
         try:
             with disk.disk_full_refused():
@@ -109,14 +135,6 @@ def ingest_bytes(
         return ingest_file(engine, settings, path, kind, progress, file_name=file_name)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _rejected(info: _FileInfo, checked: Checked) -> IngestResult:
     problems = checked.problems or [
         Problem("The file could not be loaded, but no single row could be blamed.")
@@ -132,19 +150,25 @@ def _rejected(info: _FileInfo, checked: Checked) -> IngestResult:
     )
 
 
-def active_batch_with_sha(
-    engine_or_conn: sa.Engine | sa.Connection, sha: str
-) -> tuple[int, Kind] | None:
-    """The active batch that already holds exactly these bytes, if any."""
-    query = sa.select(batches.c.batch_id, batches.c.kind).where(
-        batches.c.sha256 == sha, batches.c.status == store.BatchStatus.ACTIVE
+def active_batch(conn: sa.Connection, info: _FileInfo, kind: Kind) -> int | None:
+    """The active batch that already holds this load (same bytes, kind and recipe), if any."""
+    recipe = info.recipe
+    query = sa.select(batches.c.batch_id).where(
+        batches.c.sha256 == info.sha,
+        batches.c.kind == kind.value,
+        batches.c.sheet == recipe.sheet,
+        batches.c.profile_name == recipe.profile_name,
+        batches.c.profile_version == recipe.profile_version,
+        batches.c.lookup_sha256 == recipe.lookup_sha256,
+        batches.c.status == store.BatchStatus.ACTIVE,
     )
-    if isinstance(engine_or_conn, sa.Engine):
-        with engine_or_conn.connect() as conn:
-            row = conn.execute(query).first()
-    else:
-        row = engine_or_conn.execute(query).first()
-    return (int(row[0]), Kind(row[1])) if row else None
+    return conn.execute(query).scalar()
+
+
+def _already_loaded(info: _FileInfo, kind: Kind, batch_id: int) -> IngestResult:
+    return IngestResult(
+        info.name, Outcome.ALREADY_LOADED, kind=kind, batch_id=batch_id, sha256=info.sha
+    )
 
 
 def _store(
@@ -175,7 +199,10 @@ def _store(
             except BaseException:
                 transaction.rollback()
                 raise
-            transaction.commit()
+            if info.options.dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
         return result
     return None
 
@@ -190,24 +217,49 @@ def _load_batch(
     progress: Progress | None,
     parse: Parse,
 ) -> IngestResult:
-    existing = active_batch_with_sha(conn, info.sha)
+    existing = active_batch(conn, info, spec.kind)
     if existing is not None:  # a double click, or a second session, got here first
-        return IngestResult(
-            info.name, Outcome.ALREADY_LOADED, kind=spec.kind, batch_id=existing[0], sha256=info.sha
-        )
+        return _already_loaded(info, spec.kind, existing)
     from kpi.consistency import refuse_overruns  # it imports kpi.ingest.problems
 
     batch_id = store.next_id(conn, batches.c.batch_id)
-    with archiving(settings, info.sha, info.original) as keep_original:
-        with dialect.loading_into(conn, FACT_TABLES[spec.kind]) as target:
-            rows = fast.stream_into_store(target, source, spec, defaults, batch_id, progress, parse)
-        if progress:
-            progress("replacing corrected rows", 0.8)
-        replaced = retire_replaced(conn, spec, batch_id)
-        # a file that leaves more stop than planned minutes is refused (not archived)
-        refuse_overruns(conn, spec.kind, batch_id, source.path, source.delimiter, defaults["plant"])
-        keep_original()
+    with dialect.loading_into(conn, FACT_TABLES[spec.kind]) as target:
+        rows = fast.stream_into_store(target, source, spec, defaults, batch_id, progress, parse)
+    if progress:
+        progress("replacing corrected rows", 0.8)
+    key = corrections.replace_key(spec, info.options.whole_shift)
+    replaced = corrections.retire_replaced(conn, spec, batch_id, key)
+    # a file that leaves more stop than planned minutes is refused (not archived)
+    refuse_overruns(conn, spec.kind, batch_id, source.path, source.delimiter, defaults["plant"])
     warnings = validate.extra_column_warning(spec, source.headers)
+    _record_batch(conn, settings, spec, info, batch_id, (rows, replaced), warnings)
+    summary.mark_pending(conn, spec.kind, batch_id)  # rebuilt by summary.ensure_current
+    if not info.options.dry_run:  # last, just before the commit: a crash leaves at worst
+        intake.keep(settings, info.intake)  # an archived file no batch names
+    return IngestResult(
+        info.name,
+        Outcome.CHECKED if info.options.dry_run else Outcome.LOADED,
+        kind=spec.kind,
+        batch_id=batch_id,
+        rows_loaded=rows,
+        rows_replaced=replaced,
+        sha256=info.sha,
+        warnings=warnings,
+        replaced=corrections.replaced_by_key(conn, spec, batch_id, key) if replaced else [],
+    )
+
+
+def _record_batch(
+    conn: sa.Connection,
+    settings: Settings,
+    spec: KindSpec,
+    info: _FileInfo,
+    batch_id: int,
+    counts: tuple[int, int],
+    warnings: list[str],
+) -> None:
+    """The batch's ledger row (with its identity: hash, kind, recipe) and audit line."""
+    rows, replaced = counts
     conn.execute(
         batches.insert().values(
             batch_id=batch_id,
@@ -220,101 +272,9 @@ def _load_batch(
             status=store.BatchStatus.ACTIVE,
             loaded_at=store.now(),
             loaded_by=settings.user,
-            size_bytes=info.original.stat().st_size,
+            size_bytes=info.intake.size,
+            **dataclasses.asdict(info.recipe),
         )
     )
-    store.record_audit(
-        conn,
-        settings.user,
-        "upload",
-        f"batch {batch_id}",
-        f"{info.name} ({spec.kind.value}, {rows} rows, {info.sha[:12]})",
-    )
-    summary.mark_pending(conn, spec.kind, batch_id)  # rebuilt by summary.ensure_current
-    return IngestResult(
-        info.name,
-        Outcome.LOADED,
-        kind=spec.kind,
-        batch_id=batch_id,
-        rows_loaded=rows,
-        rows_replaced=replaced,
-        sha256=info.sha,
-        warnings=warnings,
-    )
-
-
-def _scope_columns(spec: KindSpec) -> tuple[str, ...]:
-    return spec.scope_key if spec.replace is Replace.BY_SHIFT_SCOPE else spec.natural_key
-
-
-def retire_replaced(conn: sa.Connection, spec: KindSpec, batch_id: int) -> int:
-    """Mark current rows that the new batch corrects as replaced by it; returns their count."""
-    table = FACT_TABLES[spec.kind]
-    new = table.alias("incoming")
-    same_scope = [new.c[name] == table.c[name] for name in _scope_columns(spec)]
-    statement = (
-        sa.update(table)
-        .where(
-            table.c.replaced_by.is_(None),
-            table.c.batch_id != batch_id,
-            sa.exists().where(new.c.batch_id == batch_id, *same_scope),
-        )
-        .values(replaced_by=batch_id)
-    )
-    return int(conn.execute(statement).rowcount or 0)
-
-
-@contextlib.contextmanager
-def archiving(settings: Settings, sha: str, source: Path) -> Iterator[Callable[[], None]]:
-    """Copy the original bytes toward the archive in a background thread while rows load.
-
-    The archive is content-addressed, so an auditor gets exactly what was loaded. Call
-    the yielded ``keep`` before the commit: it waits for the copy and puts it in place,
-    so a crash leaves at worst an unreferenced archive file, never a batch without its
-    original. Without ``keep`` (a rejected load) the copy is removed. The copy runs in
-    the kernel and the load in DuckDB's threads, so neither holds the GIL for long.
-    """
-    target = store.archive_path(settings, sha)
-    if target.exists():
-        yield lambda: None
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    os.close(handle)
-    kept = False
-    with ThreadPoolExecutor(max_workers=1) as copier:
-        copying = copier.submit(_copy_and_hash, source, Path(temp))
-
-        def keep() -> None:
-            nonlocal kept
-            if copying.result() != sha:
-                raise FileRejected([Problem(_CHANGED_WHILE_LOADING)])
-            os.replace(temp, target)
-            kept = True
-
-        try:
-            yield keep
-        finally:
-            if not kept:
-                copying.exception()  # waits for the copy to finish
-                Path(temp).unlink(missing_ok=True)
-
-
-_CHANGED_WHILE_LOADING = (
-    "The file changed while it was being loaded, so nothing was stored. "
-    "Load it again once the export has finished writing it."
-)
-
-
-def _copy_and_hash(source: Path, target: Path) -> str:
-    """Copy ``source`` to ``target`` and return the SHA-256 of the bytes copied.
-
-    Why: the archive is named by the hash taken before the load; hashing the copy proves
-    the archived bytes are those bytes, and catches a file rewritten during the load.
-    """
-    digest = hashlib.sha256()
-    with source.open("rb") as reader, target.open("wb") as writer:
-        for chunk in iter(lambda: reader.read(1 << 20), b""):
-            digest.update(chunk)
-            writer.write(chunk)
-    return digest.hexdigest()
+    detail = f"{info.name} ({spec.kind.value}, {rows} rows, {info.sha[:12]})"
+    store.record_audit(conn, settings.user, "upload", f"batch {batch_id}", detail)

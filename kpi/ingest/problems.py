@@ -14,6 +14,7 @@ class Outcome(StrEnum):
     LOADED = "loaded"
     ALREADY_LOADED = "already_loaded"
     REJECTED = "rejected"
+    CHECKED = "checked"  # a dry run: valid, and what it would replace is known; nothing stored
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class IngestResult:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     warnings: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)  # what a correction replaces, by key
 
     @property
     def errors(self) -> list[Problem]:
@@ -77,6 +79,11 @@ class IngestResult:
             text = (
                 f"{self.file_name}: loaded {self.rows_loaded} {kind} rows as batch "
                 f"{self.batch_id}, replaced {self.rows_replaced} earlier rows"
+            )
+        elif self.outcome is Outcome.CHECKED:
+            text = (
+                f"{self.file_name}: valid; loading it would add {self.rows_loaded} {kind} rows "
+                f"and replace {self.rows_replaced} earlier rows; nothing was stored"
             )
         elif self.outcome is Outcome.ALREADY_LOADED:
             text = f"{self.file_name}: already loaded as batch {self.batch_id}; nothing changed"

@@ -47,13 +47,18 @@ def _parse_expr(column: Column, text: str) -> str:
     if column.type is ColType.TIMESTAMP:
         return f"try_cast({_digit_led(text)} AS TIMESTAMP)"
     if column.type in (ColType.COUNT, ColType.NUMBER):
-        return f"try_cast({text} AS DOUBLE)"
+        return f"try_cast({no_digit_separator(text, 'NULL')} AS DOUBLE)"
     if column.type is ColType.BOOL:
         value = f"lower({text})"
         return f"CASE WHEN {value} IN {_TRUE} THEN true WHEN {value} IN {_FALSE} THEN false END"
     if column.choices:
         return f"lower({text})"
     return text
+
+
+def no_digit_separator(text: str, instead: str) -> str:
+    """``text``, or ``instead`` when it has a '_': DuckDB, like Python, reads "1_5" as 15."""
+    return f"CASE WHEN strpos({text}, '_') > 0 THEN {instead} ELSE {text} END"
 
 
 def parse_parts(spec: KindSpec, present: dict[str, str], defaults: dict[str, str]) -> list[str]:
@@ -87,14 +92,22 @@ def _with_default(raw: str, default: str | None) -> str:
     return f"coalesce({raw}, {_literal(default)})" if default is not None else raw
 
 
-# Columns DuckDB's CSV reader parses itself on the native fast path. Counts are read as
-# DOUBLE, as the checker parses them, so "2.5" stays a number that breaks a rule.
-_NATIVE_TYPES = {ColType.DATE: "DATE", ColType.COUNT: "DOUBLE", ColType.NUMBER: "DOUBLE"}
+# Columns DuckDB's CSV reader parses itself on the native fast path: dates only. Numbers
+# are read as text and cast strictly (the reader's DOUBLE takes "1_5" as 15); counts are
+# cast to DOUBLE, as the checker parses them, so "2.5" stays a number that breaks a rule.
+_READER_TYPES = {ColType.DATE: "DATE"}
+_NUMBERS = (ColType.COUNT, ColType.NUMBER)
+# a cast that fails stops the native read, which then steps aside for the text path
+_NOT_PLAIN = "'not a plain number'"
 
 
-def is_native(column: Column) -> bool:
-    """Parsed by the reader on the native path (its parse rules are then the reader's)."""
-    return column.type in _NATIVE_TYPES
+def is_native(column: Column, delimiter: str) -> bool:
+    """A cell of this column that does not parse stops the native read, so its parse
+    rules need not run there. Numbers only in comma files: elsewhere "12.000" may mean
+    twelve thousand, which only the text path's rules refuse."""
+    if column.type in _READER_TYPES:
+        return True
+    return column.type in _NUMBERS and delimiter == ","
 
 
 def is_free_text(column: Column) -> bool:
@@ -102,32 +115,49 @@ def is_free_text(column: Column) -> bool:
     return column.type is ColType.TEXT and not column.choices
 
 
+def free_text(spec: KindSpec, present: dict[str, str]) -> list[str]:
+    """The free-text columns present in the file (names and codes)."""
+    return [c.name for c in spec.columns if is_free_text(c) and c.name in present]
+
+
 def native_types(spec: KindSpec, present: dict[str, str]) -> dict[str, str]:
     """Raw column (c0..cN) -> DuckDB type, for the columns the reader parses itself."""
     return {
-        present[c.name]: _NATIVE_TYPES[c.type]
+        present[c.name]: _READER_TYPES[c.type]
         for c in spec.columns
-        if c.name in present and is_native(c)
+        if c.name in present and c.type in _READER_TYPES
     }
 
 
-def native_parts(spec: KindSpec, present: dict[str, str], defaults: dict[str, str]) -> list[str]:
+def native_parts(
+    spec: KindSpec, present: dict[str, str], defaults: dict[str, str], delimiter: str
+) -> list[str]:
     """Select-list items for the native path, named as in :func:`parse_parts`."""
-    return _named(spec, present, defaults, _native)
+
+    def part(column: Column, source: str | None, default: str | None) -> tuple[str, str]:
+        return _native(column, source, default, delimiter)
+
+    return _named(spec, present, defaults, part)
 
 
-def _native(column: Column, source: str | None, default: str | None) -> tuple[str, str]:
+def _native(
+    column: Column, source: str | None, default: str | None, delimiter: str
+) -> tuple[str, str]:
     """(value, raw) on the native path.
 
-    Dates and numbers arrive typed (a cell that does not parse stops the read); free text
-    is kept as given, its shape checked per distinct value after the insert; other
-    columns (choices, yes/no, timestamps) are parsed from trimmed text as the checker does.
+    Dates arrive typed and numbers are cast strictly (a cell that does not parse stops the
+    read); free text is kept as given, its shape checked per distinct value after the
+    insert; other columns (choices, yes/no, timestamps, numbers outside comma files) are
+    parsed from trimmed text as the checker does.
     """
-    if is_native(column):
+    if is_native(column, delimiter):
         raw = source or "NULL"
+        value = raw
+        if column.type in _NUMBERS:
+            value = f"CAST({no_digit_separator(raw, _NOT_PLAIN)} AS DOUBLE)"
         if default is None:
-            return raw, raw
-        return f"coalesce({raw}, {_parse_expr(column, _literal(default))})", raw
+            return value, raw
+        return f"coalesce({value}, {_parse_expr(column, _literal(default))})", raw
     if is_free_text(column):
         raw = f"nullif({source}, '')" if source else "NULL"
         return _with_default(raw, default), raw

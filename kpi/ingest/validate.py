@@ -20,10 +20,13 @@ from kpi.schema import KINDS, ColType, Column, Kind, KindSpec
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _DAY_MONTH = r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
 MAX_TEXT = 200
-_FORMULA = r"^[=@\t\r]|^[+\-][^0-9. ]"
+# a cell starting with = + - @ tab CR or LF runs as a formula in a spreadsheet, unless
+# the whole cell is a plain number ("-1" is a number; "-1+cmd|' /C calc'!A0" runs)
+_PLAIN_NUMBER = r"[+\-]?(\d+\.?\d*|\.\d+)([eE][+\-]?\d+)?"
 _FORMULA_MESSAGE = (
-    "starts like a spreadsheet formula (=, +, -, @); such cells are refused because "
-    "they would run when an export is opened in a spreadsheet"
+    "starts like a spreadsheet formula (=, +, -, @, a tab or a line break) and is not a "
+    "plain number; such cells are refused because they would run when an export is "
+    "opened in a spreadsheet"
 )
 # "26-01-05" parses as the year 26, and DuckDB's typed reader reads the word "epoch" as
 # 1900-01-01: refuse years no shop-floor record can have
@@ -33,6 +36,20 @@ _AMBIGUOUS = (
     "could be day/month or month/day, and dates are never guessed: use YYYY-MM-DD, "
     "or set this column's date format in an import profile"
 )
+
+
+_SEPARATOR = "has a '_' between digits; write the number with plain digits (e.g. 1500)"
+# in a decimal-comma locale "12.000" is twelve thousand and "1,5" is one and a half
+_LOCALE = r"[+\-]?\d{1,3}(\.\d{3})+|[+\-]?[\d.]*,\d*"
+
+
+def _locale_message(delimiter: str) -> str:
+    name = {";": "semicolons", "\t": "tabs", "|": "pipes"}.get(delimiter, repr(delimiter))
+    return (
+        f"could be read two ways in a file separated by {name} (is '.' a decimal point or "
+        "a thousands mark, ',' a decimal comma?) and numbers are never guessed: use an "
+        "import profile that sets the decimal and thousands marks"
+    )
 
 
 class RuleRole(StrEnum):
@@ -90,16 +107,20 @@ def extra_column_warning(spec: KindSpec, headers: tuple[str, ...]) -> list[str]:
     return ["ignored unknown column(s): " + ", ".join(extra)] if extra else []
 
 
-def build_rules(spec: KindSpec, present: dict[str, str]) -> list[Rule]:
-    """Every rule for the columns present in the file, in column order."""
+def build_rules(spec: KindSpec, present: dict[str, str], delimiter: str = ",") -> list[Rule]:
+    """Every rule for the columns present in the file, in column order.
+
+    ``delimiter`` matters for numbers: outside a comma file, "12.000" may be twelve
+    thousand (a decimal-comma locale), so such values are refused, never guessed.
+    """
     rules: list[Rule] = []
     for column in spec.columns:
         if column.name in present:
-            rules.extend(_column_rules(column))
+            rules.extend(_column_rules(column, delimiter))
     return rules
 
 
-def _column_rules(column: Column) -> list[Rule]:
+def _column_rules(column: Column, delimiter: str) -> list[Rule]:
     p, r = f'"{column.name}"', f'"{raw_name(column.name)}"'
     rules = []
     if column.required and column.default is None:
@@ -126,7 +147,7 @@ def _column_rules(column: Column) -> list[Rule]:
     elif column.type is ColType.TEXT:
         rules.extend(text_rules(column.name, r))
     elif column.type in (ColType.COUNT, ColType.NUMBER):
-        rules.extend(_number_rules(column, p, unparsed))
+        rules.extend(_number_rules(column, p, r, delimiter))
     return rules
 
 
@@ -153,31 +174,45 @@ def lazy(cheap: str, costly: str) -> str:
     return f"CASE WHEN {cheap} THEN {costly} ELSE false END"
 
 
-# first bytes a formula-like cell can start with: tab, CR, +, -, =, @ (byte-wise ranges)
-_FORMULA_FIRST = ((9, 10), (13, 14), (43, 44), (45, 46), (61, 62), (64, 65))
+# first bytes a formula-like cell can start with: tab, LF, CR, +, -, =, @ (byte-wise ranges)
+_FORMULA_FIRST = ((9, 11), (13, 14), (43, 44), (45, 46), (61, 62), (64, 65))
 
 
 def formula_like(r: str) -> str:
     """The formula rule, its regex run only on text whose first byte could start one."""
     first = " OR ".join(f"({r} >= chr({a}) AND {r} < chr({b}))" for a, b in _FORMULA_FIRST)
-    return lazy(f"{r} IS NOT NULL AND ({first})", f"regexp_matches({r}, '{_FORMULA}')")
+    return lazy(f"{r} IS NOT NULL AND ({first})", f"NOT regexp_full_match({r}, '{_PLAIN_NUMBER}')")
 
 
 def text_rules(name: str, r: str) -> list[Rule]:
     """Names stay names: no spreadsheet formulas (they would run in exports), no essays."""
     too_long = f"is longer than {MAX_TEXT} characters"
+    breaks = " OR ".join(f"strpos({r}, chr({code})) > 0" for code in (9, 10, 13))
+    # spaces other than ' ' (no-break, ideographic...) start at U+00A0
+    blank = lazy(f"{r} IS NOT NULL AND {r} >= chr(160)", f"regexp_full_match({r}, '\\p{{Z}}+')")
     return [
         Rule(name, formula_like(r), _FORMULA_MESSAGE, RuleRole.TEXT),
         Rule(name, f"length({r}) > {MAX_TEXT}", too_long, RuleRole.TEXT),
+        Rule(name, breaks, "contains a tab or a line break; a name is one line", RuleRole.TEXT),
+        Rule(name, blank, "is blank: only spaces", RuleRole.TEXT),
     ]
 
 
-def _number_rules(column: Column, p: str, unparsed: str) -> list[Rule]:
+def _number_rules(column: Column, p: str, r: str, delimiter: str) -> list[Rule]:
+    """Only plain numbers: no digit separators, nothing whose reading depends on a locale."""
     name = column.name
+    separator = f"strpos({r}, '_') > 0"
+    unparsed = f"{r} IS NOT NULL AND {p} IS NULL AND NOT {separator}"
     rules = [
-        Rule(name, unparsed, "is not a number", RuleRole.PARSE),
+        Rule(name, separator, _SEPARATOR, RuleRole.PARSE),
         Rule(name, f"NOT isfinite({p})", "is not a number"),
     ]
+    if delimiter != ",":
+        marks = f"strpos({r}, '.') > 0 OR strpos({r}, ',') > 0"
+        locale = lazy(f"{r} IS NOT NULL AND ({marks})", f"regexp_full_match({r}, '{_LOCALE}')")
+        unparsed = f"{unparsed} AND NOT {locale}"
+        rules.append(Rule(name, locale, _locale_message(delimiter), RuleRole.PARSE))
+    rules.insert(1, Rule(name, unparsed, "is not a number", RuleRole.PARSE))
     if column.type is ColType.COUNT:
         rules.append(Rule(name, f"{p} <> floor({p})", "must be a whole number"))
     if column.min_value is not None:
