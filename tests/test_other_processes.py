@@ -84,7 +84,7 @@ def test_a_write_waits_its_turn_then_gives_up_cleanly(empty_db: str) -> None:
             "with lease.turn(Path(sys.argv[1])):\n"
             "    print('holding', flush=True); time.sleep(float(sys.argv[2]))",
             str(path),
-            "4",
+            "10",
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
