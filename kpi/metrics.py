@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from kpi.catalogue import CATALOGUE, KPI, Dim, Formula, Grain, Source, get_kpi
 from kpi.grains import period_sql
+from kpi.numbers import clean
 from kpi.sources import Relation, pick_relation
 from kpi.store import is_duckdb, raw_duckdb
 
@@ -239,21 +240,25 @@ def read_frame(conn: sa.Connection, sql: str, params: dict[str, object]) -> pd.D
 
 
 def _to_long(wide: pd.DataFrame, entries: list[KPI], query: Query) -> pd.DataFrame:
-    """One row per group x KPI (KPIs in request order within a group), built with numpy."""
+    """One row per group x KPI (KPIs in request order within a group), built with numpy.
+
+    Values, numerators and denominators are cleaned (kpi.numbers): no binary noise, and
+    the summary and raw paths give identical figures.
+    """
     values: dict[str, np.ndarray] = {}
     for kpi in _with_factors(entries):
         values[kpi.name] = _value(wide, kpi, values)
     n, k = len(wide), len(entries)
     out = {c: np.repeat(wide[c].to_numpy(dtype=object), k) for c in _keys(query)}
     out["kpi"] = np.tile(np.array([e.name for e in entries], dtype=object), n)
-    out["value"] = np.column_stack([values[e.name] for e in entries]).ravel()
+    out["value"] = clean(np.column_stack([values[e.name] for e in entries]).ravel())
     nums, dens = [], []
     for e in entries:
         num = wide[f"{e.name}__num"].to_numpy(dtype=float)
         nums.append(np.where(_empty_mask(wide, e), np.nan, num))
         dens.append(wide[f"{e.name}__den"].to_numpy(dtype=float))
-    out["numerator"] = np.column_stack(nums).ravel()
-    out["denominator"] = np.column_stack(dens).ravel()
+    out["numerator"] = clean(np.column_stack(nums).ravel())
+    out["denominator"] = clean(np.column_stack(dens).ravel())
     return pd.DataFrame(out)
 
 

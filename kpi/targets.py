@@ -4,7 +4,7 @@ Which target applies to a KPI value: among the stored targets valid on the perio
 day (for the total grain: the --to date, else the as-of date), the most specific scope
 the row is pinned to wins (product > line > plant > all); ties go to the latest
 valid_from, then the newest entry. Without a stored target the catalogue default applies.
-Status is met, near (within ``near_band`` × target on the wrong side) or missed.
+Status is met, near or missed, decided on numerator / denominator (``kpi.status``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from kpi.catalogue import CATALOGUE, Dim, Direction, get_kpi
 from kpi.grains import parse_date
 from kpi.metrics import Query, connected
 from kpi.settings import Settings
+from kpi.status import Ideal, decide, exact_value, ideal_of
 from kpi.store import next_id, now, record_audit
 from kpi.tables import audit_log, targets
 
@@ -33,12 +34,6 @@ class Scope(StrEnum):
     PLANT = "plant"
     LINE = "line"
     PRODUCT = "product"
-
-
-class Status(StrEnum):
-    MET = "met"
-    NEAR = "near"
-    MISSED = "missed"
 
 
 SPECIFICITY = {Scope.ALL: 0, Scope.PLANT: 1, Scope.LINE: 2, Scope.PRODUCT: 3}
@@ -68,23 +63,13 @@ class TargetSpec:
         return f"{self.kpi} [{scope}] {window}"
 
 
-def status_of(value: float, target: float, direction: Direction, band: float) -> str | None:
-    """Met, near or missed for one value; None when either number is missing."""
-    return statuses([value], [target], [direction is Direction.HIGHER], band)[0]
-
-
-def statuses(values, targets_, higher, band: float) -> np.ndarray:
-    """Vectorised status: 'near' is within band × |target| on the wrong side of the target."""
-    v = np.asarray(values, dtype=float)
-    t = np.asarray(targets_, dtype=float)
-    up = np.asarray(higher, dtype=bool)
-    slack = band * np.abs(t)
-    met = np.where(up, v >= t, v <= t)
-    near = np.where(up, v >= t - slack, v <= t + slack)
-    out = np.where(met, Status.MET.value, np.where(near, Status.NEAR.value, Status.MISSED.value))
-    out = out.astype(object)
-    out[np.isnan(v) | np.isnan(t)] = None
-    return out
+def status_of(
+    value: float, target: float, direction: Direction, band: float, ratio: bool = True
+) -> str | None:
+    """Met, near or missed for one value (see kpi.status); None when a number is missing."""
+    higher = Ideal.ONE if ratio else Ideal.UNBOUNDED
+    ideal = Ideal.ZERO if direction is Direction.LOWER else higher
+    return decide([value], [target], [ideal.value], band)[0]
 
 
 def load_targets(conn: sa.Connection, kpis: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -124,17 +109,19 @@ def attach_targets(
     """
     kpis = df["kpi"].to_numpy(dtype=object)
     result = np.full(len(df), np.nan)
-    higher = np.zeros(len(df), dtype=bool)
+    ideals = np.full(len(df), Ideal.ZERO.value, dtype=object)
     for name in query.kpis:
         mask = kpis == name
         result[mask] = _default(name)
-        higher[mask] = CATALOGUE[name].direction is Direction.HIGHER
+        ideals[mask] = ideal_of(CATALOGUE[name]).value
     with_targets = _kpis_with_targets(conn) & set(query.kpis)
     if with_targets:
         custom = np.isin(kpis, list(with_targets))
         result[custom] = _resolve(df[custom], load_targets(conn, query.kpis), query)
     df["target"] = result
-    df["status"] = statuses(df["value"].to_numpy(dtype=float), result, higher, near_band)
+    value = exact_value(df["numerator"], df["denominator"])
+    value[df["value"].isna().to_numpy()] = np.nan  # empty stays empty (e.g. ideal missing)
+    df["status"] = decide(value, result, ideals, near_band)
     return df
 
 
