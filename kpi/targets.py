@@ -36,6 +36,7 @@ class Scope(StrEnum):
     PRODUCT = "product"
 
 
+MAX_BAND = 10.0  # a near band of 1000 % is surely a typo
 SPECIFICITY = {Scope.ALL: 0, Scope.PLANT: 1, Scope.LINE: 2, Scope.PRODUCT: 3}
 AUDIT_ACTIONS = ("target.set", "target.delete", "target.import")
 
@@ -56,6 +57,7 @@ class TargetSpec:
     value: float
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    near_band: float | None = None  # None: the global near band (KPI_NEAR_BAND)
 
     def describe(self) -> str:
         scope = "all" if self.scope_dim is Scope.ALL else f"{self.scope_dim}={self.scope_value}"
@@ -81,6 +83,7 @@ def load_targets(conn: sa.Connection, kpis: tuple[str, ...] | None = None) -> pd
     # targets.value is a 32-bit FLOAT in DuckDB: 0.88 reads back as 0.8799999952. Seven
     # significant digits recover what the user typed.
     df["value"] = [float(f"{v:.7g}") for v in df["value"]]
+    df["near_band"] = [float(f"{v:.7g}") if pd.notna(v) else np.nan for v in df["near_band"]]
     df["target_id"] = df["target_id"].astype("Int64")
     return df
 
@@ -115,13 +118,16 @@ def attach_targets(
         result[mask] = _default(name)
         ideals[mask] = ideal_of(CATALOGUE[name]).value
     with_targets = _kpis_with_targets(conn) & set(query.kpis)
+    bands = np.full(len(df), near_band)
     if with_targets:
         custom = np.isin(kpis, list(with_targets))
-        result[custom] = _resolve(df[custom], load_targets(conn, query.kpis), query)
+        picked = _resolve(df[custom], load_targets(conn, query.kpis), query)
+        result[custom], own_band = picked[:, 0], picked[:, 1]
+        bands[custom] = np.where(np.isnan(own_band), near_band, own_band)
     df["target"] = result
     value = exact_value(df["numerator"], df["denominator"])
     value[df["value"].isna().to_numpy()] = np.nan  # empty stays empty (e.g. ideal missing)
-    df["status"] = decide(value, result, ideals, near_band)
+    df["status"] = decide(value, result, ideals, bands)
     return df
 
 
@@ -131,10 +137,11 @@ def _kpis_with_targets(conn: sa.Connection) -> set[str]:
 
 
 def _resolve(df: pd.DataFrame, stored: pd.DataFrame, query: Query) -> np.ndarray:
+    """Per row: (target value, its own near band or NaN), as an n x 2 array."""
     fixed = {d.value: v for d, v in query.where}
     ref_total = query.date_to or query.as_of_date
-    cache: dict[tuple, float] = {}
-    out = np.full(len(df), np.nan)
+    cache: dict[tuple, tuple[float, float]] = {}
+    out = np.full((len(df), 2), np.nan)
     for i, row in enumerate(df.itertuples(index=False)):
         pins = {s: _pin(row, fixed, s) for s in (Scope.PLANT, Scope.LINE, Scope.PRODUCT)}
         ref = row.period if isinstance(row.period, dt.date) else ref_total
@@ -157,7 +164,9 @@ def _pin(row, fixed: dict[str, str], scope: Scope) -> str | None:
     return value
 
 
-def _pick(rows: pd.DataFrame, pins: dict[Scope, str | None], ref: dt.date, kpi: str) -> float:
+def _pick(
+    rows: pd.DataFrame, pins: dict[Scope, str | None], ref: dt.date, kpi: str
+) -> tuple[float, float]:
     best: tuple | None = None
     for t in rows.itertuples(index=False):
         scope = Scope(t.scope_dim)
@@ -167,8 +176,8 @@ def _pick(rows: pd.DataFrame, pins: dict[Scope, str | None], ref: dt.date, kpi: 
             continue
         rank = (SPECIFICITY[scope], t.valid_from or dt.date.min, t.target_id)
         if best is None or rank > best[0]:
-            best = (rank, t.value)
-    return float(best[1]) if best else _default(kpi)
+            best = (rank, t.value, t.near_band)
+    return (float(best[1]), float(best[2])) if best else (_default(kpi), np.nan)
 
 
 def validate(spec: TargetSpec) -> list[str]:
@@ -187,6 +196,9 @@ def validate(spec: TargetSpec) -> list[str]:
         problems.append(f"scope {spec.scope_dim} needs a value, e.g. {spec.scope_dim}=L1")
     if not math.isfinite(spec.value) or spec.value < 0:
         problems.append(f"target value must be a number ≥ 0, not {spec.value}")
+    band = spec.near_band
+    if band is not None and not (math.isfinite(band) and 0 <= band <= MAX_BAND):
+        problems.append(f"near band must be between 0 and {MAX_BAND:.0%}, not {band}")
     if spec.valid_from and spec.valid_to and spec.valid_from > spec.valid_to:
         problems.append(f"valid_from {spec.valid_from} is after valid_to {spec.valid_to}")
     return problems
@@ -225,7 +237,7 @@ def _upsert(conn: sa.Connection, spec: TargetSpec, user: str, action: str) -> in
         _eq_or_null(targets.c.valid_to, spec.valid_to),
     )
     old = conn.execute(sa.select(targets.c.target_id, targets.c.value).where(same)).first()
-    values = dict(value=spec.value, updated_at=now(), updated_by=user)
+    values = dict(value=spec.value, near_band=spec.near_band, updated_at=now(), updated_by=user)
     if old:
         conn.execute(targets.update().where(targets.c.target_id == old.target_id).values(values))
         target_id, detail = old.target_id, f"{old.value:.7g} -> {spec.value:.7g}"
@@ -271,11 +283,11 @@ def delete_target(engine: sa.Engine, settings: Settings, target_id: int) -> None
         record_audit(conn, settings.user, "target.delete", spec.describe(), f"was {row.value:.7g}")
 
 
-IMPORT_COLUMNS = ("kpi", "scope", "value", "valid_from", "valid_to")
+IMPORT_COLUMNS = ("kpi", "scope", "value", "valid_from", "valid_to", "near_band")
 
 
 def parse_import(text: str) -> list[TargetSpec]:
-    """Read a targets CSV (kpi,scope,value[,valid_from,valid_to]); collect every error."""
+    """Read a targets CSV (kpi,scope,value[,valid_from,valid_to,near_band]); every error."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     headers = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in ("kpi", "value") if c not in headers]
@@ -293,6 +305,7 @@ def parse_import(text: str) -> list[TargetSpec]:
                 parse_value(row.get("value", "")),
                 parse_date(row["valid_from"]) if row.get("valid_from") else None,
                 parse_date(row["valid_to"]) if row.get("valid_to") else None,
+                parse_value(row["near_band"]) if row.get("near_band") else None,
             )
         except ValueError as exc:
             problems.append(f"line {line_no}: {exc}")

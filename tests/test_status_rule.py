@@ -85,3 +85,22 @@ def test_near_is_measured_to_the_ideal(value, target, direction, ratio, expected
 def test_near_limits_for_labels():
     assert near_limit(0.98, Ideal.ONE) == pytest.approx(0.978)
     assert near_limit(0.02, Ideal.ZERO) == pytest.approx(0.022)
+
+
+def test_near_band_override_per_target(status_db, db_url, tmp_path):
+    status_db.dispose()
+    saved = run_cli("targets", "set", "yield", "95%", "--scope", "line=L3", "--near-band", "25%",
+                    "--db", db_url)  # fmt: skip
+    assert saved.returncode == 0, saved.stderr
+    path = tmp_path / "t.csv"
+    path.write_text("kpi,scope,value,near_band\nscrap_rate,line=L5,2%,0\n")
+    assert run_cli("targets", "import", str(path), "--db", db_url).returncode == 0
+    bad = run_cli("targets", "set", "yield", "95%", "--near-band", "-1", "--db", db_url)
+    assert bad.returncode == 2 and "near band" in bad.stderr
+    out = run_cli("report", "--kpi", "yield,scrap_rate", "--by", "line", "--db", db_url)
+    rows = _rows(out.stdout)
+    assert rows[("L3", "yield")]["status"] == "near"  # 0.06 <= 0.05 x 1.25
+    assert rows[("L4", "yield")]["status"] == "near"  # global band still applies elsewhere
+    assert rows[("L5", "scrap_rate")]["status"] == "missed"  # band 0: 2.2 % misses 2 %
+    listed = run_cli("targets", "list", "--format", "csv", "--db", db_url).stdout
+    assert "yield,line,L3,0.95" in listed and ",0.25" in listed
