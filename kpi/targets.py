@@ -1,8 +1,8 @@
 """Quality objectives (ISO 9001 §6.2): targets by scope and validity window, and status.
 
-Which target applies to a KPI value: among the stored targets valid on the period's first
-day (for the total grain: the --to date, else the as-of date), the most specific scope
-the row is pinned to wins (product > line > plant > all); ties go to the latest
+Which target applies to a KPI value: among the stored targets valid on the reference day
+(``kpi.target_rule``: the period's last day, clipped to --to and the as-of date), the
+most specific scope the row is pinned to wins (product > line > plant > all); ties go to the latest
 valid_from, then the newest entry. Without a stored target the catalogue default applies.
 Status is met, near or missed, decided on numerator / denominator (``kpi.status``).
 """
@@ -27,6 +27,7 @@ from kpi.settings import Settings
 from kpi.status import Ideal, decide, exact_value, ideal_of
 from kpi.store import next_id, now, record_audit
 from kpi.tables import audit_log, targets
+from kpi.target_rule import reference_date
 
 
 class Scope(StrEnum):
@@ -139,12 +140,12 @@ def _kpis_with_targets(conn: sa.Connection) -> set[str]:
 def _resolve(df: pd.DataFrame, stored: pd.DataFrame, query: Query) -> np.ndarray:
     """Per row: (target value, its own near band or NaN), as an n x 2 array."""
     fixed = {d.value: v for d, v in query.where}
-    ref_total = query.date_to or query.as_of_date
+    as_of = query.as_of_date
     cache: dict[tuple, tuple[float, float]] = {}
     out = np.full((len(df), 2), np.nan)
     for i, row in enumerate(df.itertuples(index=False)):
         pins = {s: _pin(row, fixed, s) for s in (Scope.PLANT, Scope.LINE, Scope.PRODUCT)}
-        ref = row.period if isinstance(row.period, dt.date) else ref_total
+        ref = reference_date(query.grain, row.period, query.date_to, as_of)
         key = (row.kpi, ref, tuple(pins.values()))
         if key not in cache:
             cache[key] = _pick(stored[stored["kpi"] == row.kpi], pins, ref, row.kpi)

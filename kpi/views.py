@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from kpi.catalogue import CATALOGUE, Dim, Direction, Grain, Unit
 from kpi.drilldown import freshness
+from kpi.grains import period_end as period_end  # re-exported (pages, alerts)
 from kpi.grains import period_start
 from kpi.metrics import compute, make_query
 
@@ -237,19 +238,6 @@ def heatmap_frame(
         return pd.DataFrame()
     wide = df.pivot_table(index="line", columns="period", values="value", aggfunc="sum")
     return wide.fillna(0.0).sort_index()
-
-
-def period_end(grain: Grain, start: dt.date) -> dt.date:
-    """The last day of the period that starts on ``start``."""
-    if grain is Grain.DAY:
-        return start
-    if grain is Grain.WEEK:
-        return start + dt.timedelta(days=6)
-    months = {Grain.MONTH: 1, Grain.QUARTER: 3, Grain.YEAR: 12}.get(grain)
-    if months is None:
-        raise ValueError(f"no period end for grain {grain}")
-    month = start.month - 1 + months
-    return dt.date(start.year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
