@@ -107,6 +107,7 @@ class KPI:
     formula: Formula = Formula.RATIO
     factors: tuple[str, ...] = ()  # for Formula.PRODUCT
     empty_when: str | None = None  # SQL condition over measures that makes the value empty
+    spc_watch: bool = False  # SPC alerts and the review pack chart it per line
 
 
 _P = (Kind.PRODUCTION,)
@@ -118,10 +119,10 @@ _DLV = dict(source=Source.DELIVERIES, dims=DELIVERY_DIMS, inputs=(Kind.DELIVERIE
 _ENTRIES: tuple[KPI, ...] = (
     KPI("scrap_rate", "Scrap rate", Unit.RATIO, "Σunits_scrapped / Σunits_produced",
         Direction.LOWER, numerator="units_scrapped", denominator="units_produced",
-        inputs=_P, default_target=0.02, **_PROD),
+        inputs=_P, default_target=0.02, spc_watch=True, **_PROD),
     KPI("rework_rate", "Rework rate", Unit.RATIO, "Σunits_reworked / Σunits_produced",
         Direction.LOWER, numerator="units_reworked", denominator="units_produced",
-        inputs=_P, **_PROD),
+        inputs=_P, spc_watch=True, **_PROD),
     KPI("yield", "Yield (quality rate)", Unit.RATIO,
         "Σ(produced − scrapped − reworked) / Σproduced; the OEE quality factor (GQ / PQ)",
         Direction.HIGHER, numerator=GOOD, denominator="units_produced",
@@ -129,7 +130,7 @@ _ENTRIES: tuple[KPI, ...] = (
     KPI("availability", "Availability", Unit.RATIO,
         "APT / PBT; PBT = Σplanned_minutes − planned stops, APT = PBT − unplanned stops",
         Direction.HIGHER, numerator=APT, denominator=PBT,
-        inputs=_PD, default_target=0.90, **_PROD),
+        inputs=_PD, default_target=0.90, spc_watch=True, **_PROD),
     KPI("performance", "Performance", Unit.RATIO,
         "Σ(ideal_cycle_seconds × units_produced) / 60 / APT; may exceed 1 (never clipped)",
         Direction.HIGHER, numerator="ideal_minutes", denominator=APT,
@@ -176,7 +177,7 @@ _ENTRIES: tuple[KPI, ...] = (
         default_target=0.95),
     KPI("defects", "Defects", Unit.COUNT, "Σ quantity of recorded defects",
         Direction.LOWER, source=Source.DEFECTS, numerator="quantity", denominator=None,
-        inputs=(Kind.DEFECTS,), dims=DEFECT_DIMS, formula=Formula.SUM),
+        inputs=(Kind.DEFECTS,), dims=DEFECT_DIMS, formula=Formula.SUM, spc_watch=True),
     KPI("defects_per_unit", "Defects per unit", Unit.PER_UNIT,
         "Σ quantity of recorded defects / Σunits_produced over the same plant, line, shift, "
         "product and dates", Direction.LOWER, source=Source.DEFECT_UNITS, numerator="quantity",

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from conftest import run_cli
+import datetime as dt
+import re
+
+from conftest import ROOT, run_cli
 from golden.kpi_fixtures import GOLDEN, load_bytes
 
+from kpi.alerts import SPC_WATCH, current_alerts
+from kpi.catalogue import CATALOGUE, Grain
 from kpi.schema import Kind
 
 FILES = GOLDEN / "small"
@@ -26,3 +31,17 @@ def test_review_for_one_plant_without_corrective_actions(engine, settings, db_ur
                    "--out", str(out), "--as-of", "2025-04-15", "--db", db_url)  # fmt: skip
     assert done.returncode == 0, done.stderr  # was exit 3: KeyError: 'status'
     assert out.stat().st_size > 0
+
+
+def test_alerts_watch_defects_as_the_catalogue_and_readme_say(engine, settings):
+    _load(engine, settings, "production_weekly.csv", "defects.csv")
+    signals = [a for a in current_alerts(engine, Grain.WEEK) if a.kind.value == "spc_signal"]
+    hit = [a for a in signals if a.kpi == "defects"]
+    assert [(a.scope, a.period, a.value) for a in hit] == [
+        ({"line": "L1"}, dt.date(2025, 3, 10), 12.0)
+    ]
+    watched = {k.name for k in CATALOGUE.values() if k.spc_watch}
+    assert set(SPC_WATCH) == watched
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"catalogue entry says `spc_watch` \(today: ([^)]*)\)", readme)
+    assert listed and set(re.findall(r"`(\w+)`", listed.group(1))) == watched
