@@ -175,6 +175,11 @@ _ENTRIES: tuple[KPI, ...] = (
         Direction.HIGHER, source=Source.RECEIPTS, numerator="on_time_lines",
         denominator="eligible_lines", inputs=(Kind.RECEIPTS,), dims=RECEIPT_DIMS,
         default_target=0.95),
+    KPI("supplier_otif", "Supplier on time in full", Unit.RATIO,
+        "as supplier_otd, and quantity_received ≥ quantity_ordered; empty when quantities "
+        "are missing", Direction.HIGHER, source=Source.RECEIPTS, numerator="otif_lines",
+        denominator="eligible_lines", inputs=(Kind.RECEIPTS,), dims=RECEIPT_DIMS,
+        default_target=0.95, empty_when="qty_missing > 0"),
     KPI("defects", "Defects", Unit.COUNT, "Σ quantity of recorded defects",
         Direction.LOWER, source=Source.DEFECTS, numerator="quantity", denominator=None,
         inputs=(Kind.DEFECTS,), dims=DEFECT_DIMS, formula=Formula.SUM, spc_watch=True),

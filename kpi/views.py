@@ -35,7 +35,12 @@ DEFAULT_GRAIN = Grain.WEEK
 DEFAULT_SPAN_DAYS = 182
 PLANT_KINDS = ("production", "downtime", "defects")
 # The dimension a target miss is broken down by, per KPI source family.
-MISS_DIM = {"otd": Dim.CUSTOMER, "otif": Dim.CUSTOMER, "supplier_otd": Dim.SUPPLIER}
+MISS_DIM = {
+    "otd": Dim.CUSTOMER,
+    "otif": Dim.CUSTOMER,
+    "supplier_otd": Dim.SUPPLIER,
+    "supplier_otif": Dim.SUPPLIER,
+}
 
 
 @dataclass(frozen=True)

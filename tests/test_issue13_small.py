@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 from conftest import ROOT, run_cli
@@ -45,3 +46,13 @@ def test_alerts_watch_defects_as_the_catalogue_and_readme_say(engine, settings):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     listed = re.search(r"catalogue entry says `spc_watch` \(today: ([^)]*)\)", readme)
     assert listed and set(re.findall(r"`(\w+)`", listed.group(1))) == watched
+
+
+def test_supplier_otif_beside_supplier_otd(engine, settings, db_url):
+    _load(engine, settings, "receipts.csv")
+    engine.dispose()
+    out = run_cli("report", "--kpi", "supplier_otd,supplier_otif", "--as-of", "2025-03-10",
+                  "--format", "json", "--db", db_url)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    got = {r["kpi"]: (r["value"], r["numerator"], r["denominator"]) for r in json.loads(out.stdout)}
+    assert got == {"supplier_otd": (1, 2, 2), "supplier_otif": (0.5, 1, 2)}

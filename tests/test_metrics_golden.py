@@ -78,6 +78,7 @@ CASES = [
     ("total", "", {}, "supplier_otd", None, (), 1, 3),
     ("total", "supplier", {}, "supplier_otd", None, ("S1",), 1, 2),
     ("total", "supplier", {}, "supplier_otd", None, ("S2",), 0, 1),
+    ("total", "", {}, "supplier_otif", None, (), 1, 3),  # PO1 in full; PO2 late; PO3 open
 ]
 
 
