@@ -56,3 +56,17 @@ def test_supplier_otif_beside_supplier_otd(engine, settings, db_url):
     assert out.returncode == 0, out.stderr
     got = {r["kpi"]: (r["value"], r["numerator"], r["denominator"]) for r in json.loads(out.stdout)}
     assert got == {"supplier_otd": (1, 2, 2), "supplier_otif": (0.5, 1, 2)}
+
+
+def test_downtime_start_is_checked_against_date_and_shift(engine, settings, db_url):
+    engine.dispose()
+    bad = run_cli("ingest", str(GOLDEN / "shifts" / "downtime_bad.csv"), "--kind", "downtime",
+                  "--db", db_url)  # fmt: skip
+    assert bad.returncode != 0
+    assert "line 3" in bad.stderr + bad.stdout and "line 5" in bad.stderr + bad.stdout
+    assert "shift N" in bad.stderr + bad.stdout and "line 2" not in bad.stderr + bad.stdout
+    good = run_cli("ingest", str(GOLDEN / "shifts" / "downtime_good.csv"), "--kind", "downtime",
+                   "--db", db_url)  # fmt: skip
+    assert good.returncode == 0, good.stderr + good.stdout
+    rows = run_cli("report", "--kpi", "stops", "--db", db_url, "--format", "json")
+    assert json.loads(rows.stdout)[0]["value"] == 5
