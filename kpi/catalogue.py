@@ -56,6 +56,8 @@ class Source(StrEnum):
     DEFECTS = "defects"
     # defect rows beside the production rows of the same date, plant, line, shift and product
     DEFECT_UNITS = "defect_units"
+    # production time beside every stop (matched or not): MTBF counts the stops `stops` counts
+    UPTIME = "uptime"
     DELIVERIES = "deliveries"
     RECEIPTS = "receipts"
 
@@ -82,6 +84,7 @@ DEFECT_DIMS = (Dim.PLANT, Dim.LINE, Dim.SHIFT, Dim.PRODUCT, Dim.DEFECT, Dim.DISP
 DEFECT_UNIT_DIMS = (Dim.PLANT, Dim.LINE, Dim.SHIFT, Dim.PRODUCT)  # on both input kinds
 DELIVERY_DIMS = (Dim.CUSTOMER, Dim.PRODUCT, Dim.PLANT)
 RECEIPT_DIMS = (Dim.SUPPLIER, Dim.PRODUCT, Dim.PLANT)
+UPTIME_DIMS = (Dim.PLANT, Dim.LINE, Dim.MACHINE, Dim.SHIFT)  # on both input kinds
 
 # ISO 22400 time terms as expressions over production-source measures.
 PBT = "(planned_minutes - planned_stop_minutes)"
@@ -141,8 +144,10 @@ _ENTRIES: tuple[KPI, ...] = (
         denominator=PBT, inputs=_PD, default_target=0.85, formula=Formula.PRODUCT,
         factors=("availability", "performance", "yield"), empty_when="ideal_missing > 0",
         **_PROD),
-    KPI("mtbf_minutes", "MTBF", Unit.MINUTES, "APT / number of unplanned stops",
-        Direction.HIGHER, numerator=APT, denominator="unplanned_stops", inputs=_PD, **_PROD),
+    KPI("mtbf_minutes", "MTBF", Unit.MINUTES,
+        "APT / number of unplanned stops: all of them, as `stops` and MTTR count them",
+        Direction.HIGHER, source=Source.UPTIME, numerator=APT, denominator="all_unplanned_stops",
+        inputs=_PD, dims=UPTIME_DIMS),
     KPI("units_produced", "Units produced", Unit.UNITS, "Σunits_produced (PQ)",
         Direction.HIGHER, numerator="units_produced", denominator=None,
         inputs=_P, formula=Formula.SUM, **_PROD),

@@ -31,7 +31,8 @@ CASES = [
     ("week", "line", {}, "availability", W, ("L2",), 900, 930),
     ("week", "line", {}, "performance", W, ("L2",), 700, 900),
     ("week", "line", {}, "yield", W, ("L2",), 1348, 1400),
-    ("week", "line", {}, "mtbf_minutes", W, ("L2",), 900, 2),
+    # every unplanned stop, as in `stops`: the L2 stop of 2025-01-01 has no production row
+    ("week", "line", {}, "mtbf_minutes", W, ("L2",), 900, 3),
     ("week", "line", {}, "downtime_minutes", W, ("L1",), 190, None),
     ("week", "line", {}, "unplanned_downtime_minutes", W, ("L1",), 130, None),
     ("week", "line", {}, "stops", W, ("L1",), 2, None),

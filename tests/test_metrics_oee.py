@@ -97,7 +97,8 @@ def test_machine_join(engine, settings, use_summary):
     df = compute(engine, query, use_summary=use_summary).set_index(["machine", "kpi"])
     assert df.loc[("M1", "availability"), "numerator"] == pytest.approx(400 - 40 - 10 - 15)
     assert df.loc[("M2", "availability"), "numerator"] == pytest.approx(400 - 10 - 15)
-    assert df.loc[("M1", "mtbf_minutes"), "denominator"] == pytest.approx(1 + 1 / 2 + 1 / 2)
+    # MTBF counts the stops `stops` counts (issue 13 §9): by machine, the M1 stop only
+    assert df.loc[("M1", "mtbf_minutes"), "denominator"] == 1
     assert pd_isna(df.loc[("M1", "performance"), "value"])  # no ideal cycle: empty, not 0
 
 
