@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from kpi import clock
 from kpi.catalogue import CATALOGUE, KPI, Dim, Formula, Grain, Source, get_kpi
 from kpi.grains import period_sql
 from kpi.numbers import clean
@@ -43,7 +44,7 @@ class Query:
 
     @property
     def as_of_date(self) -> dt.date:
-        return self.as_of or dt.date.today()
+        return self.as_of or clock.today()
 
 
 def make_query(
@@ -111,6 +112,7 @@ def compute(
     with_targets: bool = True,
 ) -> pd.DataFrame:
     """KPI values as period, <by dims>, kpi, value, numerator, denominator, target, status."""
+    from kpi.coverage import blank_uncovered
     from kpi.targets import attach_targets  # targets imports metrics helpers
 
     frames = []
@@ -119,6 +121,7 @@ def compute(
             wide = _query_source(conn, source, entries, query, use_summary)
             frames.append(_to_long(wide, entries, query))
         out = frames[0] if len(frames) == 1 else _order(pd.concat(frames), query)
+        out = blank_uncovered(conn, out, query)  # "no data", never a value (issue 13 §8)
         if with_targets:
             out = attach_targets(conn, out, query, near_band)
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi import charts
+from kpi import charts, views
 from kpi.catalogue import Dim, Grain
 from ui import widgets
 from ui.data import Q, get
@@ -20,7 +20,7 @@ newest = get(Q.NEWEST_DATE, ("deliveries", "receipts"))
 if view.line:
     st.caption("The line filter does not apply to deliveries (they carry customer and plant).")
 tiles = get(Q.TILES, view, TILES, near_band=band)
-if all(t.value != t.value for t in tiles):
+if views.window_empty(tiles):
     widgets.empty("No delivery or receipt lines due in the selected window.")
     st.stop()
 for column, t in zip(st.columns(len(tiles)), tiles, strict=True):

@@ -12,6 +12,7 @@ import math
 import pandas as pd
 import sqlalchemy as sa
 
+from kpi import clock
 from kpi.catalogue import CATALOGUE, Dim, Grain
 from kpi.drilldown import defect_pareto
 from kpi.metrics import compute, make_query
@@ -30,7 +31,7 @@ def resolve(request: ReviewRequest) -> tuple[Period, dt.date]:
     comparison = request.comparison
     if comparison is None or request.compare.value != "baseline":
         comparison = comparison_period(request.period, request.compare, request.comparison)
-    return comparison, request.as_of or dt.date.today()
+    return comparison, request.as_of or clock.today()
 
 
 def _where(request: ReviewRequest) -> dict[str, str]:
