@@ -21,6 +21,7 @@ from kpi.drilldown import freshness
 from kpi.grains import period_end as period_end  # re-exported (pages, alerts)
 from kpi.grains import period_start
 from kpi.metrics import compute, make_query
+from kpi.numbers import clean
 
 HEADLINE: tuple[str, ...] = (
     "scrap_rate",
@@ -257,7 +258,7 @@ def target_misses(
     if not parts:
         return pd.DataFrame(columns=cols)
     out = pd.concat(parts, ignore_index=True)
-    out["gap"] = out["value"] - out["target"]
+    out["gap"] = clean(out["value"] - out["target"])  # no binary noise in exports
     return out[cols].reset_index(drop=True)
 
 

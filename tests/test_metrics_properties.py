@@ -175,7 +175,8 @@ def _assert_summary_equals_raw(engine) -> None:
         kpis = [k for k in LOCAL_KPIS if all(d in CATALOGUE[k].dims for d in by)]
         query = make_query(kpis, grain, by)
         fast, raw = _frame(engine, query, True), _frame(engine, query, False)
-        pd.testing.assert_frame_equal(fast, raw, check_exact=False, rtol=1e-9, atol=1e-9)
+        # identical, not merely close: both paths print the same figures (issue 13 §6)
+        pd.testing.assert_frame_equal(fast, raw, check_exact=True)
 
 
 @SLOW
