@@ -35,7 +35,9 @@ alerts_panel(ctx)
 
 st.subheader("Current target misses")
 misses = get(Q.MISSES, view, near_band=ctx.settings.near_band)
-if misses.empty:
+if misses.empty and all(t.value != t.value for t in tiles):
+    st.caption("No data in the current period, so no target can be judged yet.")
+elif misses.empty:
     st.success("Every KPI with a target meets it in the current period.", icon=":material/check:")
 else:
     shown = misses.drop(columns=["kpi"]).rename(columns={"label": "KPI"})

@@ -62,6 +62,7 @@ def test_overview_says_how_old_the_newest_data_is(demo_db, monkeypatch):
         "Newest production data 2026-10-31, 31 days old."
     ]
     assert any("2026-11-30 to 2026-12-01 (partial" in c.value for c in at.caption)
+    assert not any("meets it" in s.value for s in at.success)  # nothing to judge yet
 
 
 def test_time_zone_and_as_of(monkeypatch):

@@ -109,6 +109,18 @@ def _miss_lines(engine: sa.Engine) -> dict[str, float]:
     return listed
 
 
+def _same_across_grains(engine: sa.Engine, db_url: str, line: str | None) -> None:
+    """The week of 10 March and Q1 2025: grain row, window total and tile agree."""
+    q1 = (Grain.QUARTER, dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    for grain, start, end in ((Grain.WEEK, WEEK, dt.date(2025, 3, 16)), q1):
+        row = _one(report(db_url, "--grain", grain.value, *_line(line)), start)
+        total = report(db_url, "--from", str(start), "--to", str(end), *_line(line))
+        assert _one(total, None) == row, (grain, line)
+        view = Filters(dt.date(2024, 12, 1), end, grain, line=line)
+        tile = tiles(engine, view, ("scrap_rate",))[0]
+        assert (tile.target, tile.status) == row, (grain, line)
+
+
 DAYS = st.dates(dt.date(2025, 2, 20), dt.date(2025, 4, 10))
 TARGET = st.tuples(
     st.sampled_from(["all", "L1", "L2"]),
@@ -144,6 +156,8 @@ def test_every_surface_gives_the_same_target_and_status(rule_db, settings, db_ur
     for line in ("L1", "L2"):
         target, status = _surfaces(rule_db, db_url, line)["report month"]
         assert (line in listed) == (status == "missed")
+    for line in (None, "L1"):
+        _same_across_grains(rule_db, db_url, line)
     pack = prepare(rule_db, make_request("2025-03", as_of=dt.date.fromisoformat(AS_OF)))
     scrap = next(o for o in pack.objectives if o.kpi == "scrap_rate")
     trend = pack.trends[(pack.trends["kpi"] == "scrap_rate") & (pack.trends["period"] == MAR)]
