@@ -23,12 +23,20 @@ from kpi.grains import period_end
 from kpi.schema import Kind
 
 DATED_KINDS = (Kind.PRODUCTION, Kind.DOWNTIME, Kind.DEFECTS)
+DATED_NAMES = frozenset(k.value for k in DATED_KINDS)  # the line-day summary's inputs
 Span = tuple[dt.date, dt.date] | None
 
 
-def _span(conn: sa.Connection, kind: Kind, plant: str | None) -> Span:
+# the line-day summary counts each kind's rows: far smaller than the raw tables
+_SUMMARY_COUNT = {Kind.PRODUCTION: "prod_rows", Kind.DOWNTIME: "dt_rows",
+                  Kind.DEFECTS: "defect_rows"}  # fmt: skip
+
+
+def _span(conn: sa.Connection, kind: Kind, plant: str | None, summary: bool) -> Span:
     """First and last date of the kind's current rows (None when it has none)."""
     sql = f"SELECT MIN(date), MAX(date) FROM {kind.value} WHERE replaced_by IS NULL"
+    if summary:
+        sql = f"SELECT MIN(date), MAX(date) FROM summary_line_day WHERE {_SUMMARY_COUNT[kind]} > 0"
     params = {}
     if plant is not None:
         sql += " AND plant = :plant"
@@ -49,8 +57,11 @@ def _covered(span: Span, grain: Grain, period: object, query) -> bool:
 
 def blank_uncovered(conn: sa.Connection, df: pd.DataFrame, query) -> pd.DataFrame:
     """Empty value, numerator and denominator of rows whose period an input kind misses."""
+    from kpi.summary import stale_kinds  # summary imports sources; keep this module light
+
     plant = dict(query.where).get(Dim.PLANT)
     spans: dict[Kind, Span] = {}
+    stale: frozenset[str] | None = None
     periods = df["period"].to_numpy(dtype=object)
     for name in query.kpis:
         kinds = [k for k in CATALOGUE[name].inputs if k in DATED_KINDS]
@@ -59,7 +70,8 @@ def blank_uncovered(conn: sa.Connection, df: pd.DataFrame, query) -> pd.DataFram
         rows = (df["kpi"] == name).to_numpy()
         for kind in kinds:
             if kind not in spans:
-                spans[kind] = _span(conn, kind, plant)
+                stale = stale_kinds(conn) if stale is None else stale
+                spans[kind] = _span(conn, kind, plant, summary=not stale & DATED_NAMES)
             covered = {p: _covered(spans[kind], query.grain, p, query) for p in set(periods)}
             ok = np.array([covered[p] for p in periods], dtype=bool)
             df.loc[rows & ~ok, ["value", "numerator", "denominator"]] = np.nan
