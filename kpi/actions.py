@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from kpi import clock
 from kpi.catalogue import Grain, get_kpi
 from kpi.metrics import compute, connected, make_query
 from kpi.spc_store import parse_scope, scope_key
@@ -174,7 +175,7 @@ def list_actions(
     if open_only or overdue:
         query = query.where(actions.c.status.in_([s.value for s in ACTIVE]))
     if overdue:
-        query = query.where(actions.c.due_date < (today or dt.date.today()))
+        query = query.where(actions.c.due_date < (today or clock.today()))
     if kpi:
         query = query.where(actions.c.kpi == kpi)
     with connected(bind) as conn:
@@ -183,7 +184,7 @@ def list_actions(
     if line:
         df = df[np.array([parse_scope(s).get("line") == line for s in df["scope"]], dtype=bool)]
     df["overdue"] = [
-        d < (today or dt.date.today()) and s in {a.value for a in ACTIVE}
+        d < (today or clock.today()) and s in {a.value for a in ACTIVE}
         for d, s in zip(df["due_date"], df["status"], strict=True)
     ]
     return df.reset_index(drop=True)

@@ -27,7 +27,8 @@ from kpi.store import now, record_audit
 from kpi.tables import alert_acks
 from kpi.views import Filters, newest_date, period_end, plants_and_lines, target_misses
 
-SPC_WATCH: tuple[str, ...] = ("scrap_rate", "rework_rate", "availability")
+# what SPC alerts and the review pack chart per line: the catalogue says (``spc_watch``)
+SPC_WATCH: tuple[str, ...] = tuple(k.name for k in CATALOGUE.values() if k.spc_watch)
 RECENT_PERIODS = 4
 WINDOW_DAYS = {Grain.DAY: 90, Grain.WEEK: 182, Grain.MONTH: 730}
 COLUMNS = [

@@ -56,6 +56,8 @@ class Source(StrEnum):
     DEFECTS = "defects"
     # defect rows beside the production rows of the same date, plant, line, shift and product
     DEFECT_UNITS = "defect_units"
+    # production time beside every stop (matched or not): MTBF counts the stops `stops` counts
+    UPTIME = "uptime"
     DELIVERIES = "deliveries"
     RECEIPTS = "receipts"
 
@@ -82,6 +84,7 @@ DEFECT_DIMS = (Dim.PLANT, Dim.LINE, Dim.SHIFT, Dim.PRODUCT, Dim.DEFECT, Dim.DISP
 DEFECT_UNIT_DIMS = (Dim.PLANT, Dim.LINE, Dim.SHIFT, Dim.PRODUCT)  # on both input kinds
 DELIVERY_DIMS = (Dim.CUSTOMER, Dim.PRODUCT, Dim.PLANT)
 RECEIPT_DIMS = (Dim.SUPPLIER, Dim.PRODUCT, Dim.PLANT)
+UPTIME_DIMS = (Dim.PLANT, Dim.LINE, Dim.MACHINE, Dim.SHIFT)  # on both input kinds
 
 # ISO 22400 time terms as expressions over production-source measures.
 PBT = "(planned_minutes - planned_stop_minutes)"
@@ -107,6 +110,7 @@ class KPI:
     formula: Formula = Formula.RATIO
     factors: tuple[str, ...] = ()  # for Formula.PRODUCT
     empty_when: str | None = None  # SQL condition over measures that makes the value empty
+    spc_watch: bool = False  # SPC alerts and the review pack chart it per line
 
 
 _P = (Kind.PRODUCTION,)
@@ -118,10 +122,10 @@ _DLV = dict(source=Source.DELIVERIES, dims=DELIVERY_DIMS, inputs=(Kind.DELIVERIE
 _ENTRIES: tuple[KPI, ...] = (
     KPI("scrap_rate", "Scrap rate", Unit.RATIO, "Σunits_scrapped / Σunits_produced",
         Direction.LOWER, numerator="units_scrapped", denominator="units_produced",
-        inputs=_P, default_target=0.02, **_PROD),
+        inputs=_P, default_target=0.02, spc_watch=True, **_PROD),
     KPI("rework_rate", "Rework rate", Unit.RATIO, "Σunits_reworked / Σunits_produced",
         Direction.LOWER, numerator="units_reworked", denominator="units_produced",
-        inputs=_P, **_PROD),
+        inputs=_P, spc_watch=True, **_PROD),
     KPI("yield", "Yield (quality rate)", Unit.RATIO,
         "Σ(produced − scrapped − reworked) / Σproduced (GQ / PQ, counted in units; the OEE "
         "quality factor is the time-weighted oee_quality)",
@@ -130,7 +134,7 @@ _ENTRIES: tuple[KPI, ...] = (
     KPI("availability", "Availability", Unit.RATIO,
         "APT / PBT; PBT = Σplanned_minutes − planned stops, APT = PBT − unplanned stops",
         Direction.HIGHER, numerator=APT, denominator=PBT,
-        inputs=_PD, default_target=0.90, **_PROD),
+        inputs=_PD, default_target=0.90, spc_watch=True, **_PROD),
     KPI("performance", "Performance", Unit.RATIO,
         "Σ(ideal_cycle_seconds × units_produced) / 60 / APT; may exceed 1 (never clipped)",
         Direction.HIGHER, numerator="ideal_minutes", denominator=APT,
@@ -145,8 +149,10 @@ _ENTRIES: tuple[KPI, ...] = (
         "stops); equals availability × performance × quality (time-weighted)",
         Direction.HIGHER, numerator="good_ideal_minutes", denominator=PBT, inputs=_PD,
         default_target=0.85, empty_when="ideal_missing > 0", **_PROD),
-    KPI("mtbf_minutes", "MTBF", Unit.MINUTES, "APT / number of unplanned stops",
-        Direction.HIGHER, numerator=APT, denominator="unplanned_stops", inputs=_PD, **_PROD),
+    KPI("mtbf_minutes", "MTBF", Unit.MINUTES,
+        "APT / number of unplanned stops: all of them, as `stops` and MTTR count them",
+        Direction.HIGHER, source=Source.UPTIME, numerator=APT, denominator="all_unplanned_stops",
+        inputs=_PD, dims=UPTIME_DIMS),
     KPI("units_produced", "Units produced", Unit.UNITS, "Σunits_produced (PQ)",
         Direction.HIGHER, numerator="units_produced", denominator=None,
         inputs=_P, formula=Formula.SUM, **_PROD),
@@ -179,9 +185,14 @@ _ENTRIES: tuple[KPI, ...] = (
         Direction.HIGHER, source=Source.RECEIPTS, numerator="on_time_lines",
         denominator="eligible_lines", inputs=(Kind.RECEIPTS,), dims=RECEIPT_DIMS,
         default_target=0.95),
+    KPI("supplier_otif", "Supplier on time in full", Unit.RATIO,
+        "as supplier_otd, and quantity_received ≥ quantity_ordered; empty when quantities "
+        "are missing", Direction.HIGHER, source=Source.RECEIPTS, numerator="otif_lines",
+        denominator="eligible_lines", inputs=(Kind.RECEIPTS,), dims=RECEIPT_DIMS,
+        default_target=0.95, empty_when="qty_missing > 0"),
     KPI("defects", "Defects", Unit.COUNT, "Σ quantity of recorded defects",
         Direction.LOWER, source=Source.DEFECTS, numerator="quantity", denominator=None,
-        inputs=(Kind.DEFECTS,), dims=DEFECT_DIMS, formula=Formula.SUM),
+        inputs=(Kind.DEFECTS,), dims=DEFECT_DIMS, formula=Formula.SUM, spc_watch=True),
     KPI("defects_per_unit", "Defects per unit", Unit.PER_UNIT,
         "Σ quantity of recorded defects / Σunits_produced over the same plant, line, shift, "
         "product and dates", Direction.LOWER, source=Source.DEFECT_UNITS, numerator="quantity",

@@ -46,6 +46,19 @@ def period_start(grain: Grain, day: dt.date) -> dt.date | None:
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+def period_end(grain: Grain, start: dt.date) -> dt.date:
+    """The last day of the period that starts on ``start``."""
+    if grain is Grain.DAY:
+        return start
+    if grain is Grain.WEEK:
+        return start + dt.timedelta(days=6)
+    months = {Grain.MONTH: 1, Grain.QUARTER: 3, Grain.YEAR: 12}.get(grain)
+    if months is None:
+        raise ValueError(f"no period end for grain {grain}")
+    month = start.month - 1 + months
+    return dt.date(start.year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
 def parse_date(text: str) -> dt.date:
     """Strict ISO dates only (YYYY-MM-DD): never guess day/month order."""
     try:

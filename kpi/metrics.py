@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from kpi import clock
 from kpi.catalogue import CATALOGUE, KPI, Dim, Formula, Grain, Source, get_kpi
 from kpi.grains import period_sql
 from kpi.lines import with_owners
+from kpi.numbers import clean
 from kpi.sources import Relation, pick_relation
 from kpi.store import is_duckdb, raw_duckdb
 
@@ -43,7 +45,7 @@ class Query:
 
     @property
     def as_of_date(self) -> dt.date:
-        return self.as_of or dt.date.today()
+        return self.as_of or clock.today()
 
 
 def make_query(
@@ -113,6 +115,7 @@ def compute(
     with_targets: bool = True,
 ) -> pd.DataFrame:
     """KPI values as period, <by dims>, kpi, value, numerator, denominator, target, status."""
+    from kpi.coverage import blank_uncovered
     from kpi.targets import attach_targets  # targets imports metrics helpers
 
     frames = []
@@ -121,6 +124,7 @@ def compute(
             wide = _query_source(conn, source, entries, query, use_summary)
             frames.append(_to_long(wide, entries, query))
         out = frames[0] if len(frames) == 1 else _order(pd.concat(frames), query)
+        out = blank_uncovered(conn, out, query)  # "no data", never a value (issue 13 §8)
         if with_targets:
             out = attach_targets(conn, out, query, near_band)
         else:
@@ -242,21 +246,25 @@ def read_frame(conn: sa.Connection, sql: str, params: dict[str, object]) -> pd.D
 
 
 def _to_long(wide: pd.DataFrame, entries: list[KPI], query: Query) -> pd.DataFrame:
-    """One row per group x KPI (KPIs in request order within a group), built with numpy."""
+    """One row per group x KPI (KPIs in request order within a group), built with numpy.
+
+    Values, numerators and denominators are cleaned (kpi.numbers): no binary noise, and
+    the summary and raw paths give identical figures.
+    """
     values: dict[str, np.ndarray] = {}
     for kpi in _with_factors(entries):
         values[kpi.name] = _value(wide, kpi, values)
     n, k = len(wide), len(entries)
     out = {c: np.repeat(wide[c].to_numpy(dtype=object), k) for c in _keys(query)}
     out["kpi"] = np.tile(np.array([e.name for e in entries], dtype=object), n)
-    out["value"] = np.column_stack([values[e.name] for e in entries]).ravel()
+    out["value"] = clean(np.column_stack([values[e.name] for e in entries]).ravel())
     nums, dens = [], []
     for e in entries:
         num = wide[f"{e.name}__num"].to_numpy(dtype=float)
         nums.append(np.where(_empty_mask(wide, e), np.nan, num))
         dens.append(wide[f"{e.name}__den"].to_numpy(dtype=float))
-    out["numerator"] = np.column_stack(nums).ravel()
-    out["denominator"] = np.column_stack(dens).ravel()
+    out["numerator"] = clean(np.column_stack(nums).ravel())
+    out["denominator"] = clean(np.column_stack(dens).ravel())
     return pd.DataFrame(out)
 
 

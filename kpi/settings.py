@@ -18,6 +18,7 @@ class Settings:
     default_plant: str = "Plant 1"
     near_band: float = 0.10
     user: str = "cli"
+    timezone: str = ""  # KPI_TIMEZONE (IANA name); empty: the machine's zone (kpi.clock)
 
     @property
     def duckdb_path(self) -> Path | None:
@@ -48,7 +49,8 @@ def load_settings(db_url: str | None = None, user: str | None = None) -> Setting
     plant = os.environ.get("KPI_DEFAULT_PLANT", "Plant 1")
     band = float(os.environ.get("KPI_NEAR_BAND", "0.10"))
     who = user or os.environ.get("KPI_USER") or _login_name()
-    return Settings(db_url=url, default_plant=plant, near_band=band, user=who)
+    zone = os.environ.get("KPI_TIMEZONE", "")
+    return Settings(db_url=url, default_plant=plant, near_band=band, user=who, timezone=zone)
 
 
 def _login_name() -> str:

@@ -237,6 +237,42 @@ _DEFECT_UNITS = (
     ),
 )
 
+# MTBF: production time and every stop, stacked (UNION ALL, no join), so a stop with no
+# production row in its shift still counts as a failure, exactly as in `stops` and MTTR.
+_UPTIME_COLS = ("planned_minutes", "planned_stop_minutes", "unplanned_stop_minutes")
+_UPTIME_SQL = f"""(
+SELECT date, plant, line, machine, shift, prod_rows, 0 AS dt_rows,
+  {", ".join(_UPTIME_COLS)}, 0.0 AS all_unplanned_stops
+FROM ({oee_fact_sql()}) AS f
+UNION ALL
+SELECT date, plant, line, machine, shift, 0, 1, 0.0, 0.0, 0.0,
+  CASE WHEN planned THEN 0.0 ELSE 1.0 END
+FROM downtime WHERE {CURRENT}) AS t"""
+_UPTIME_MEASURES = {
+    "n_rows": "SUM(prod_rows + dt_rows)",
+    **_sums(_UPTIME_COLS),
+    "all_unplanned_stops": "SUM(all_unplanned_stops)",
+}
+_UPTIME = (
+    Relation(
+        "summary_line_day",
+        "summary_line_day",
+        "date",
+        _LINE_DIMS,
+        {**_UPTIME_MEASURES, "n_rows": "SUM(prod_rows + dt_rows)",
+         "all_unplanned_stops": "SUM(dt_unplanned_stops)"},
+        guard=DATED,
+    ),
+    Relation(
+        "raw",
+        _UPTIME_SQL,
+        "date",
+        {d: d.value for d in (Dim.PLANT, Dim.LINE, Dim.MACHINE, Dim.SHIFT)},
+        _UPTIME_MEASURES,
+        raw=True,
+    ),
+)  # fmt: skip
+
 RELATIONS: dict[Source, tuple[Relation, ...]] = {
     Source.PRODUCTION: (
         Relation(
@@ -300,6 +336,7 @@ RELATIONS: dict[Source, tuple[Relation, ...]] = {
         ),
     ),
     Source.DEFECT_UNITS: _DEFECT_UNITS,
+    Source.UPTIME: _UPTIME,
     Source.DELIVERIES: _delivery_relations("deliveries", (Dim.CUSTOMER, Dim.PRODUCT, Dim.PLANT)),
     Source.RECEIPTS: _delivery_relations("receipts", (Dim.SUPPLIER, Dim.PRODUCT, Dim.PLANT)),
 }

@@ -82,6 +82,7 @@ targets = sa.Table(
     sa.Column("valid_to", sa.Date),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Column("updated_by", sa.String, nullable=False),
+    sa.Column("near_band", sa.Double),  # this target's near band; NULL: KPI_NEAR_BAND
 )
 
 # grain: one row per change to anything a user is accountable for (uploads, undo, targets)

@@ -19,7 +19,9 @@ import sqlalchemy as sa
 from kpi.settings import Settings
 from kpi.targets import TargetError, delete_target, import_targets
 
-EDIT_COLUMNS = ["target_id", "kpi", "scope_dim", "scope_value", "value", "valid_from", "valid_to"]
+EDIT_COLUMNS = [
+    "target_id", "kpi", "scope_dim", "scope_value", "value", "valid_from", "valid_to", "near_band",
+]  # fmt: skip
 _KEY = ["kpi", "scope_dim", "scope_value", "valid_from", "valid_to"]
 
 
@@ -41,6 +43,7 @@ def _norm(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("valid_from", "valid_to"):
         out[col] = [_date(v) for v in out[col]]
     out["value"] = pd.to_numeric(out["value"], errors="coerce")
+    out["near_band"] = pd.to_numeric(out["near_band"], errors="coerce")
     return out
 
 
@@ -85,18 +88,27 @@ def _key(row) -> tuple:
 
 
 def _same(a, b) -> bool:
-    return _key(a) == _key(b) and math.isclose(float(a.value), float(b.value), rel_tol=1e-6)
+    return (
+        _key(a) == _key(b)
+        and math.isclose(float(a.value), float(b.value), rel_tol=1e-6)
+        and _band(a.near_band) == _band(b.near_band)
+    )
+
+
+def _band(value: object) -> float | None:
+    return None if pd.isna(value) else round(float(value), 6)
 
 
 def to_import_csv(upserts: pd.DataFrame) -> str:
     """The rows in the targets CSV format that ``kpi.targets.parse_import`` reads."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["kpi", "scope", "value", "valid_from", "valid_to"])
+    writer.writerow(["kpi", "scope", "value", "valid_from", "valid_to", "near_band"])
     for r in upserts.itertuples():
         scope = "all" if r.scope_dim == "all" else f"{r.scope_dim}={r.scope_value}"
         value = "" if pd.isna(r.value) else repr(float(r.value))
-        writer.writerow([r.kpi, scope, value, r.valid_from or "", r.valid_to or ""])
+        band = "" if pd.isna(r.near_band) else repr(float(r.near_band))
+        writer.writerow([r.kpi, scope, value, r.valid_from or "", r.valid_to or "", band])
     return out.getvalue()
 
 

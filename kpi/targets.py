@@ -1,10 +1,10 @@
 """Quality objectives (ISO 9001 §6.2): targets by scope and validity window, and status.
 
-Which target applies to a KPI value: among the stored targets valid on the period's first
-day (for the total grain: the --to date, else the as-of date), the most specific scope
-the row is pinned to wins (product > line > plant > all); ties go to the latest
+Which target applies to a KPI value: among the stored targets valid on the reference day
+(``kpi.target_rule``: the period's last day, clipped to --to and the as-of date), the
+most specific scope the row is pinned to wins (product > line > plant > all); ties go to the latest
 valid_from, then the newest entry. Without a stored target the catalogue default applies.
-Status is met, near (within ``near_band`` × target on the wrong side) or missed.
+Status is met, near or missed, decided on numerator / denominator (``kpi.status``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from kpi.catalogue import CATALOGUE, Dim, Direction, get_kpi
 from kpi.grains import parse_date
 from kpi.metrics import Query, connected
 from kpi.settings import Settings
+from kpi.status import Ideal, decide, exact_value, ideal_of
 from kpi.store import next_id, now, record_audit
 from kpi.tables import audit_log, targets
+from kpi.target_rule import reference_date
 
 
 class Scope(StrEnum):
@@ -35,12 +37,7 @@ class Scope(StrEnum):
     PRODUCT = "product"
 
 
-class Status(StrEnum):
-    MET = "met"
-    NEAR = "near"
-    MISSED = "missed"
-
-
+MAX_BAND = 10.0  # a near band of 1000 % is surely a typo
 SPECIFICITY = {Scope.ALL: 0, Scope.PLANT: 1, Scope.LINE: 2, Scope.PRODUCT: 3}
 AUDIT_ACTIONS = ("target.set", "target.delete", "target.import")
 
@@ -61,6 +58,7 @@ class TargetSpec:
     value: float
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    near_band: float | None = None  # None: the global near band (KPI_NEAR_BAND)
 
     def describe(self) -> str:
         scope = "all" if self.scope_dim is Scope.ALL else f"{self.scope_dim}={self.scope_value}"
@@ -68,23 +66,13 @@ class TargetSpec:
         return f"{self.kpi} [{scope}] {window}"
 
 
-def status_of(value: float, target: float, direction: Direction, band: float) -> str | None:
-    """Met, near or missed for one value; None when either number is missing."""
-    return statuses([value], [target], [direction is Direction.HIGHER], band)[0]
-
-
-def statuses(values, targets_, higher, band: float) -> np.ndarray:
-    """Vectorised status: 'near' is within band × |target| on the wrong side of the target."""
-    v = np.asarray(values, dtype=float)
-    t = np.asarray(targets_, dtype=float)
-    up = np.asarray(higher, dtype=bool)
-    slack = band * np.abs(t)
-    met = np.where(up, v >= t, v <= t)
-    near = np.where(up, v >= t - slack, v <= t + slack)
-    out = np.where(met, Status.MET.value, np.where(near, Status.NEAR.value, Status.MISSED.value))
-    out = out.astype(object)
-    out[np.isnan(v) | np.isnan(t)] = None
-    return out
+def status_of(
+    value: float, target: float, direction: Direction, band: float, ratio: bool = True
+) -> str | None:
+    """Met, near or missed for one value (see kpi.status); None when a number is missing."""
+    higher = Ideal.ONE if ratio else Ideal.UNBOUNDED
+    ideal = Ideal.ZERO if direction is Direction.LOWER else higher
+    return decide([value], [target], [ideal.value], band)[0]
 
 
 def load_targets(conn: sa.Connection, kpis: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -96,6 +84,7 @@ def load_targets(conn: sa.Connection, kpis: tuple[str, ...] | None = None) -> pd
     # targets.value is a 32-bit FLOAT in DuckDB: 0.88 reads back as 0.8799999952. Seven
     # significant digits recover what the user typed.
     df["value"] = [float(f"{v:.7g}") for v in df["value"]]
+    df["near_band"] = [float(f"{v:.7g}") if pd.notna(v) else np.nan for v in df["near_band"]]
     df["target_id"] = df["target_id"].astype("Int64")
     return df
 
@@ -124,17 +113,22 @@ def attach_targets(
     """
     kpis = df["kpi"].to_numpy(dtype=object)
     result = np.full(len(df), np.nan)
-    higher = np.zeros(len(df), dtype=bool)
+    ideals = np.full(len(df), Ideal.ZERO.value, dtype=object)
     for name in query.kpis:
         mask = kpis == name
         result[mask] = _default(name)
-        higher[mask] = CATALOGUE[name].direction is Direction.HIGHER
+        ideals[mask] = ideal_of(CATALOGUE[name]).value
     with_targets = _kpis_with_targets(conn) & set(query.kpis)
+    bands = np.full(len(df), near_band)
     if with_targets:
         custom = np.isin(kpis, list(with_targets))
-        result[custom] = _resolve(df[custom], load_targets(conn, query.kpis), query)
+        picked = _resolve(df[custom], load_targets(conn, query.kpis), query)
+        result[custom], own_band = picked[:, 0], picked[:, 1]
+        bands[custom] = np.where(np.isnan(own_band), near_band, own_band)
     df["target"] = result
-    df["status"] = statuses(df["value"].to_numpy(dtype=float), result, higher, near_band)
+    value = exact_value(df["numerator"], df["denominator"])
+    value[df["value"].isna().to_numpy()] = np.nan  # empty stays empty (e.g. ideal missing)
+    df["status"] = decide(value, result, ideals, bands)
     return df
 
 
@@ -144,13 +138,14 @@ def _kpis_with_targets(conn: sa.Connection) -> set[str]:
 
 
 def _resolve(df: pd.DataFrame, stored: pd.DataFrame, query: Query) -> np.ndarray:
+    """Per row: (target value, its own near band or NaN), as an n x 2 array."""
     fixed = {d.value: v for d, v in query.where}
-    ref_total = query.date_to or query.as_of_date
-    cache: dict[tuple, float] = {}
-    out = np.full(len(df), np.nan)
+    as_of = query.as_of_date
+    cache: dict[tuple, tuple[float, float]] = {}
+    out = np.full((len(df), 2), np.nan)
     for i, row in enumerate(df.itertuples(index=False)):
         pins = {s: _pin(row, fixed, s) for s in (Scope.PLANT, Scope.LINE, Scope.PRODUCT)}
-        ref = row.period if isinstance(row.period, dt.date) else ref_total
+        ref = reference_date(query.grain, row.period, query.date_to, as_of)
         key = (row.kpi, ref, tuple(pins.values()))
         if key not in cache:
             cache[key] = _pick(stored[stored["kpi"] == row.kpi], pins, ref, row.kpi)
@@ -170,7 +165,9 @@ def _pin(row, fixed: dict[str, str], scope: Scope) -> str | None:
     return value
 
 
-def _pick(rows: pd.DataFrame, pins: dict[Scope, str | None], ref: dt.date, kpi: str) -> float:
+def _pick(
+    rows: pd.DataFrame, pins: dict[Scope, str | None], ref: dt.date, kpi: str
+) -> tuple[float, float]:
     best: tuple | None = None
     for t in rows.itertuples(index=False):
         scope = Scope(t.scope_dim)
@@ -180,8 +177,8 @@ def _pick(rows: pd.DataFrame, pins: dict[Scope, str | None], ref: dt.date, kpi: 
             continue
         rank = (SPECIFICITY[scope], t.valid_from or dt.date.min, t.target_id)
         if best is None or rank > best[0]:
-            best = (rank, t.value)
-    return float(best[1]) if best else _default(kpi)
+            best = (rank, t.value, t.near_band)
+    return (float(best[1]), float(best[2])) if best else (_default(kpi), np.nan)
 
 
 def validate(spec: TargetSpec) -> list[str]:
@@ -200,6 +197,9 @@ def validate(spec: TargetSpec) -> list[str]:
         problems.append(f"scope {spec.scope_dim} needs a value, e.g. {spec.scope_dim}=L1")
     if not math.isfinite(spec.value) or spec.value < 0:
         problems.append(f"target value must be a number ≥ 0, not {spec.value}")
+    band = spec.near_band
+    if band is not None and not (math.isfinite(band) and 0 <= band <= MAX_BAND):
+        problems.append(f"near band must be between 0 and {MAX_BAND:.0%}, not {band}")
     if spec.valid_from and spec.valid_to and spec.valid_from > spec.valid_to:
         problems.append(f"valid_from {spec.valid_from} is after valid_to {spec.valid_to}")
     return problems
@@ -238,7 +238,7 @@ def _upsert(conn: sa.Connection, spec: TargetSpec, user: str, action: str) -> in
         _eq_or_null(targets.c.valid_to, spec.valid_to),
     )
     old = conn.execute(sa.select(targets.c.target_id, targets.c.value).where(same)).first()
-    values = dict(value=spec.value, updated_at=now(), updated_by=user)
+    values = dict(value=spec.value, near_band=spec.near_band, updated_at=now(), updated_by=user)
     if old:
         conn.execute(targets.update().where(targets.c.target_id == old.target_id).values(values))
         target_id, detail = old.target_id, f"{old.value:.7g} -> {spec.value:.7g}"
@@ -284,11 +284,11 @@ def delete_target(engine: sa.Engine, settings: Settings, target_id: int) -> None
         record_audit(conn, settings.user, "target.delete", spec.describe(), f"was {row.value:.7g}")
 
 
-IMPORT_COLUMNS = ("kpi", "scope", "value", "valid_from", "valid_to")
+IMPORT_COLUMNS = ("kpi", "scope", "value", "valid_from", "valid_to", "near_band")
 
 
 def parse_import(text: str) -> list[TargetSpec]:
-    """Read a targets CSV (kpi,scope,value[,valid_from,valid_to]); collect every error."""
+    """Read a targets CSV (kpi,scope,value[,valid_from,valid_to,near_band]); every error."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     headers = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in ("kpi", "value") if c not in headers]
@@ -306,6 +306,7 @@ def parse_import(text: str) -> list[TargetSpec]:
                 parse_value(row.get("value", "")),
                 parse_date(row["valid_from"]) if row.get("valid_from") else None,
                 parse_date(row["valid_to"]) if row.get("valid_to") else None,
+                parse_value(row["near_band"]) if row.get("near_band") else None,
             )
         except ValueError as exc:
             problems.append(f"line {line_no}: {exc}")

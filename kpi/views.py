@@ -15,11 +15,14 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 import sqlalchemy as sa
 
+from kpi import clock
 from kpi.catalogue import CATALOGUE, Dim, Direction, Grain, Unit
 from kpi.drilldown import freshness
+from kpi.grains import period_end as period_end  # re-exported (pages, alerts)
 from kpi.grains import period_start
 from kpi.lines import LABEL, add_line_label
 from kpi.metrics import compute, make_query
+from kpi.numbers import clean
 
 HEADLINE: tuple[str, ...] = (
     "scrap_rate",
@@ -33,20 +36,31 @@ HEADLINE: tuple[str, ...] = (
 GRAINS: tuple[Grain, ...] = (Grain.DAY, Grain.WEEK, Grain.MONTH, Grain.QUARTER)
 DEFAULT_GRAIN = Grain.WEEK
 DEFAULT_SPAN_DAYS = 182
+NO_DATA = "no data"
 PLANT_KINDS = ("production", "downtime", "defects")
 # The dimension a target miss is broken down by, per KPI source family.
-MISS_DIM = {"otd": Dim.CUSTOMER, "otif": Dim.CUSTOMER, "supplier_otd": Dim.SUPPLIER}
+MISS_DIM = {
+    "otd": Dim.CUSTOMER,
+    "otif": Dim.CUSTOMER,
+    "supplier_otd": Dim.SUPPLIER,
+    "supplier_otif": Dim.SUPPLIER,
+}
 
 
 @dataclass(frozen=True)
 class Filters:
-    """The shared dashboard view: a date window, a grain and an optional plant and line."""
+    """The shared dashboard view: a date window, a grain and an optional plant and line.
+
+    ``as_of`` is today in the plant's zone (kpi.clock), passed by the dashboard: the
+    current period is the one containing it (or the window's end, if that is earlier).
+    """
 
     date_from: dt.date
     date_to: dt.date
     grain: Grain = DEFAULT_GRAIN
     plant: str | None = None
     line: str | None = None
+    as_of: dt.date | None = None
 
     def where(self, kpi: str) -> dict[str, str]:
         """The plant/line filters that apply to ``kpi`` (others are silently not applicable)."""
@@ -59,9 +73,14 @@ class Filters:
         return out
 
     @property
+    def as_of_date(self) -> dt.date:
+        return self.as_of or clock.today()
+
+    @property
     def current(self) -> tuple[dt.date, dt.date]:
-        """The last (possibly partial) period of the window at the grain."""
-        return period_start(self.grain, self.date_to) or self.date_from, self.date_to
+        """The period containing the as-of date (clipped to the window's end), up to it."""
+        end = min(self.date_to, self.as_of_date)
+        return period_start(self.grain, end) or self.date_from, end
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,12 @@ class Tile:
     target: float
     status: str | None
     spark: list[float] = field(default_factory=list)
+    partial: bool = False  # the period is still running, or its data stop before its end
+
+    @property
+    def shown(self) -> str:
+        """The value as the tile writes it: "no data" when its inputs have no rows."""
+        return NO_DATA if math.isnan(self.value) else format_value(self.value, self.unit)
 
 
 def newest_date(
@@ -90,11 +115,25 @@ def newest_date(
     return None if dates.empty else pd.Timestamp(dates.max()).date()
 
 
+def window_empty(tiles: list[Tile]) -> bool:
+    """True when no tile has a value anywhere in the window (not only the current period)."""
+    return all(not t.spark for t in tiles)
+
+
 def default_filters(bind: sa.Engine | sa.Connection, today: dt.date | None = None) -> Filters:
-    """About six months up to the newest shop-floor data, by week."""
-    end = newest_date(bind) or newest_date(bind, ("deliveries", "receipts"))
-    end = end or today or dt.date.today()
-    return Filters(end - dt.timedelta(days=DEFAULT_SPAN_DAYS), end)
+    """About six months up to today (the as-of date, in the plant's zone), by week.
+
+    Why not up to the newest data: the current period is the one containing today; old
+    data is then shown as old (``stale_notice``), never as "current".
+    """
+    end = today or clock.today()
+    return Filters(end - dt.timedelta(days=DEFAULT_SPAN_DAYS), end, as_of=end)
+
+
+def stale_notice(bind: sa.Engine | sa.Connection, filters: Filters) -> str | None:
+    """'newest production data 2026-10-31, 31 days old' when the current period has none."""
+    newest = newest_date(bind, ("production",))
+    return clock.stale_notice(newest, filters.current[0], filters.as_of_date)
 
 
 def plants_and_lines(bind: sa.Engine | sa.Connection) -> dict[str, list[str]]:
@@ -130,6 +169,7 @@ def kpi_frame(
             date_from or filters.date_from,
             filters.date_to,
             where,
+            filters.as_of_date,
         )
         frames.append(compute(bind, query, near_band=near_band))
     if not frames:
@@ -147,13 +187,15 @@ def tiles(
     kpis = tuple(kpis)
     frame = kpi_frame(bind, kpis, filters, near_band=near_band)
     current = pd.Timestamp(filters.current[0]).date()
+    partial = clock.is_partial(filters.grain, current, filters.as_of_date, newest_date(bind))
+    partial = partial or period_end(filters.grain, current) > filters.date_to  # window cut
     out = []
     for kpi in kpis:
         rows = frame[frame["kpi"] == kpi].dropna(subset=["value"])
         rows = rows[pd.to_datetime(rows["period"]).dt.date <= current]
         now = rows[pd.to_datetime(rows["period"]).dt.date == current]
         before = rows[pd.to_datetime(rows["period"]).dt.date < current]
-        out.append(_tile(kpi, current, now, before, rows))
+        out.append(replace(_tile(kpi, current, now, before, rows), partial=partial))
     return out
 
 
@@ -219,7 +261,7 @@ def target_misses(
     if not parts:
         return pd.DataFrame(columns=cols)
     out = pd.concat(parts, ignore_index=True)
-    out["gap"] = out["value"] - out["target"]
+    out["gap"] = clean(out["value"] - out["target"])  # no binary noise in exports
     return out[cols].reset_index(drop=True)
 
 
@@ -241,19 +283,6 @@ def heatmap_frame(
     wide = df.pivot_table(index=LABEL, columns="period", values="value", aggfunc="sum")
     wide.index.name = "line"
     return wide.fillna(0.0).sort_index()
-
-
-def period_end(grain: Grain, start: dt.date) -> dt.date:
-    """The last day of the period that starts on ``start``."""
-    if grain is Grain.DAY:
-        return start
-    if grain is Grain.WEEK:
-        return start + dt.timedelta(days=6)
-    months = {Grain.MONTH: 1, Grain.QUARTER: 3, Grain.YEAR: 12}.get(grain)
-    if months is None:
-        raise ValueError(f"no period end for grain {grain}")
-    month = start.month - 1 + months
-    return dt.date(start.year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)

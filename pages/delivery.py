@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi import charts
+from kpi import charts, views
 from kpi.catalogue import Dim, Grain
 from ui import widgets
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
 
-TILES = ("otd", "otif", "days_late", "supplier_otd")
+TILES = ("otd", "otif", "days_late", "supplier_otd", "supplier_otif")
 
 ctx = frame(PageId.DELIVERY)
 view = ctx.filters
@@ -20,7 +20,7 @@ newest = get(Q.NEWEST_DATE, ("deliveries", "receipts"))
 if view.line:
     st.caption("The line filter does not apply to deliveries (they carry customer and plant).")
 tiles = get(Q.TILES, view, TILES, near_band=band)
-if all(t.value != t.value for t in tiles):
+if views.window_empty(tiles):
     widgets.empty("No delivery or receipt lines due in the selected window.")
     st.stop()
 for column, t in zip(st.columns(len(tiles)), tiles, strict=True):
@@ -54,13 +54,19 @@ else:
 
 st.subheader("Suppliers")
 suppliers = get(
-    Q.KPI_FRAME, ("supplier_otd",), view, by=(Dim.SUPPLIER,), grain=Grain.TOTAL, near_band=band
+    Q.KPI_FRAME,
+    ("supplier_otd", "supplier_otif"),
+    view,
+    by=(Dim.SUPPLIER,),
+    grain=Grain.TOTAL,
+    near_band=band,
 )
 if suppliers.dropna(subset=["value"]).empty:
     st.info("No receipts due in the selected window.")
 else:
-    fig = charts.bars_by(suppliers, "supplier_otd", "supplier")
-    widgets.chart(fig, ["supplier_otd"], newest, key="dl_supplier")
+    for kpi in ("supplier_otd", "supplier_otif"):  # OTIF beside OTD: quantities count too
+        fig = charts.bars_by(suppliers, kpi, "supplier")
+        widgets.chart(fig, [kpi], newest, key=f"dl_{kpi}")
     late_rx = get(
         Q.DELIVERY_LINES,
         None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kpi import charts
+from kpi import charts, views
 from ui import widgets
 from ui.data import Q, get
 from ui.frame import frame
@@ -18,7 +18,7 @@ view = ctx.filters
 newest = get(Q.NEWEST_DATE)
 band = ctx.settings.near_band
 tiles = get(Q.TILES, view, TILES, near_band=band)
-if all(t.value != t.value for t in tiles):
+if views.window_empty(tiles):
     widgets.empty("No downtime or production data in the selected window.")
     st.stop()
 for column, t in zip(st.columns(len(tiles)), tiles, strict=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kpi import views
 from ui import widgets
 from ui.alerts import alerts_panel
 from ui.data import Q, get
@@ -13,12 +14,16 @@ from ui.registry import PageId
 ctx = frame(PageId.OVERVIEW)
 view = ctx.filters
 start, end = view.current
-st.caption(
-    f"Current {view.grain.value}: {start} to {end}, against the previous {view.grain.value}."
-)
-
 tiles = get(Q.TILES, view, near_band=ctx.settings.near_band)
-if all(t.value != t.value for t in tiles):  # every value NaN: nothing in this window
+partial = " (partial: so far)" if tiles and tiles[0].partial else ""
+st.caption(
+    f"Current {view.grain.value}: {start} to {end}{partial}, as of {view.as_of_date}, "
+    f"against the previous {view.grain.value}."
+)
+stale = get(Q.STALE_NOTICE, view)
+if stale:
+    st.warning(stale.capitalize() + ".", icon=":material/history:")
+if views.window_empty(tiles):
     widgets.empty("No data in the selected window.")
 else:
     columns = st.columns(4)
@@ -30,7 +35,9 @@ alerts_panel(ctx)
 
 st.subheader("Current target misses")
 misses = get(Q.MISSES, view, near_band=ctx.settings.near_band)
-if misses.empty:
+if misses.empty and all(t.value != t.value for t in tiles):
+    st.caption("No data in the current period, so no target can be judged yet.")
+elif misses.empty:
     st.success("Every KPI with a target meets it in the current period.", icon=":material/check:")
 else:
     shown = misses.drop(columns=["kpi"]).rename(columns={"label": "KPI"})

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
+from kpi import clock
 from kpi.auth import Action
 from kpi.review import MIME, Format, export, make_request, plots, prepare, save_review
 from kpi.review import layout as L
@@ -28,7 +27,7 @@ period_text = c1.text_input(
 compare_label = c2.selectbox("Compare with", list(COMPARE), key="rv_compare")
 baseline = c3.text_input("Baseline period", "2025", key="rv_baseline",
                          disabled=COMPARE[compare_label] is not None)  # fmt: skip
-as_of = c4.date_input("Data as of", dt.date.today(), key="rv_as_of",
+as_of = c4.date_input("Data as of", clock.today(ctx.settings.timezone), key="rv_as_of",
                       help="Delivery lines are judged as known on this date")  # fmt: skip
 try:
     request = make_request(period_text, COMPARE[compare_label] or baseline, as_of)

@@ -59,6 +59,9 @@ edited = st.data_editor(
         "value": st.column_config.NumberColumn("value", min_value=0.0, format="%.4g"),
         "valid_from": st.column_config.DateColumn("valid from", format="YYYY-MM-DD"),
         "valid_to": st.column_config.DateColumn("valid to", format="YYYY-MM-DD"),
+        "near_band": st.column_config.NumberColumn(
+            "near band", min_value=0.0, format="%.3g", help="empty: the global near band"
+        ),
     },
 )
 changes = target_edits.diff(table, edited)

@@ -135,6 +135,7 @@ def _use_db(monkeypatch: pytest.MonkeyPatch, db: Path | str, archive: Path | Non
     monkeypatch.setenv("KPI_DB_URL", url)
     monkeypatch.setenv("KPI_NO_DEMO", "1")
     monkeypatch.setenv("KPI_USER", "tester")
+    monkeypatch.setenv("KPI_AS_OF", "2026-10-31")  # the demo calendar's last day
     if archive is None:
         monkeypatch.delenv("KPI_ARCHIVE_DIR", raising=False)
     else:

@@ -97,7 +97,8 @@ def test_machine_join(engine, settings, use_summary):
     df = compute(engine, query, use_summary=use_summary).set_index(["machine", "kpi"])
     assert df.loc[("M1", "availability"), "numerator"] == pytest.approx(400 - 40 - 10 - 15)
     assert df.loc[("M2", "availability"), "numerator"] == pytest.approx(400 - 10 - 15)
-    assert df.loc[("M1", "mtbf_minutes"), "denominator"] == pytest.approx(1 + 1 / 2 + 1 / 2)
+    # MTBF counts the stops `stops` counts (issue 13 §9): by machine, the M1 stop only
+    assert df.loc[("M1", "mtbf_minutes"), "denominator"] == 1
     assert pd_isna(df.loc[("M1", "performance"), "value"])  # no ideal cycle: empty, not 0
 
 
@@ -106,8 +107,11 @@ def pd_isna(value) -> bool:
 
 
 def test_performance_may_exceed_one(engine, settings):
-    row = _production(100, units_produced=12000, units_scrapped=0)  # 200 ideal minutes
+    row = _production(110, units_produced=12000, units_scrapped=0)  # 200 ideal minutes
     load_bytes(engine, settings, Kind.PRODUCTION, to_csv(Kind.PRODUCTION, [row]), "p")
+    # a downtime file too: without one, performance is "no data" (issue 13 §8)
+    stops = [_stop(10, planned=True)]  # PBT = APT = 100
+    load_bytes(engine, settings, Kind.DOWNTIME, to_csv(Kind.DOWNTIME, stops), "d")
     values = _values(engine)
     assert values["performance"] == pytest.approx(2.0)
     assert values["oee"] == pytest.approx(2.0)

@@ -66,9 +66,9 @@ def test_overview_tiles_equal_the_engine(demo_db: str):
     engine = _engine(demo_db)
     expected = {t.label: t for t in views.tiles(engine, views.default_filters(engine))}
     shown = {m.label: m.value for m in at.metric}
-    assert set(shown) == set(expected)
+    assert set(shown) <= set(expected)
     for label, tile in expected.items():
-        assert shown[label] == views.format_value(tile.value, tile.unit)
+        assert shown.get(label, views.NO_DATA) == tile.shown
     assert at.query_params["grain"] == ["week"] or at.query_params["grain"] == "week"
     assert at.dataframe, "the target misses table"
 
@@ -106,7 +106,8 @@ def _upload(at: AppTest, name: str) -> AppTest:
     return at.button(key="commit").click().run()
 
 
-def test_uploading_a_valid_file_changes_the_kpis(demo_db: str):
+def test_uploading_a_valid_file_changes_the_kpis(demo_db: str, monkeypatch):
+    monkeypatch.setenv("KPI_AS_OF", "2026-11-03")  # the sample's last day: its week is current
     at = open_page(PageId.OVERVIEW)
     before = {m.label: m.value for m in at.metric}
     at.switch_page("pages/upload.py").run()

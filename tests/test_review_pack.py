@@ -18,7 +18,7 @@ from kpi.catalogue import CATALOGUE, Grain
 from kpi.demo import seed_demo
 from kpi.metrics import compute, make_query
 from kpi.review import Decision, ItemKind, export, make_request, prepare, save_review
-from kpi.review.model import GROUP_KPIS, KpiGroup, Section
+from kpi.review.model import ALL_KPIS, GROUP_KPIS, KpiGroup, Section
 from kpi.review.pdf_export import ChartMode
 from kpi.settings import load_settings
 from kpi.views import format_value
@@ -73,7 +73,8 @@ def test_figures_equal_the_engine(demo, pack):
         assert o.sentence.startswith(f"{CATALOGUE[o.kpi].label} {format_value(o.value, o.unit)}")
         assert "vs Q2 2026" in o.sentence
     assert {o.kpi for o in pack.targeted} == {
-        "otd", "otif", "scrap_rate", "yield", "oee", "availability", "supplier_otd"
+        "otd", "otif", "scrap_rate", "yield", "oee", "availability", "supplier_otd",
+        "supplier_otif",
     }  # fmt: skip
 
 
@@ -232,7 +233,7 @@ def test_corrective_actions_and_spc_signals_enter_the_pack(demo):
     pack = prepare(engine, make_request(PERIOD, "previous", AS_OF))
     assert pack.actions["open"] == 1 and pack.actions["overdue"] == 1  # due before the as-of date
     assert pack.spc is not None and set(pack.spc["kpi"]) <= {"scrap_rate", "rework_rate",
-                                                             "availability"}  # fmt: skip
+                                                             "availability", "defects"}  # fmt: skip
     assert all(dt.date(2026, 7, 1) <= p <= dt.date(2026, 9, 30) for p in pack.spc["period"])
     text = pdf_text(export(pack, "pdf", charts=ChartMode.NATIVE))
     assert "Fix die wear on L3" in text and "overdue on 2026-11-15: 1" in text
@@ -246,9 +247,11 @@ def test_a_period_without_data_exports_every_format(demo):
     assert all(o.sentence.endswith(("no data.", "no objective set.")) for o in pack.objectives)
     assert pack.status_counts()["no data"] == len(pack.targeted)
     titles = [s.shapes.title.text for s in Presentation(io.BytesIO(export(pack, "pptx"))).slides]
-    assert titles[1] == "Quality objectives: 0 of 7 met, 0 nearly met, 0 missed"
+    assert titles[1] == "Quality objectives: 0 of 8 met, 0 nearly met, 0 missed"
     assert "Management review Q2 2016" in pdf_text(export(pack, "pdf", charts=ChartMode.NATIVE))
-    assert openpyxl.load_workbook(io.BytesIO(export(pack, "xlsx")))["objectives"].max_row == 13
+    assert openpyxl.load_workbook(io.BytesIO(export(pack, "xlsx")))[
+        "objectives"
+    ].max_row == 1 + len(ALL_KPIS)
 
 
 def test_a_decision_status_change_is_stored_and_audited_once(demo):

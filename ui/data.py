@@ -19,6 +19,7 @@ from ui.bootstrap import engine_for, settings
 
 class Q(StrEnum):
     TILES = "tiles"
+    STALE_NOTICE = "stale_notice"
     MISSES = "misses"
     KPI_FRAME = "kpi_frame"
     HEATMAP = "heatmap"
@@ -40,6 +41,7 @@ class Q(StrEnum):
 
 _FUNCS: dict[Q, Any] = {
     Q.TILES: views.tiles,
+    Q.STALE_NOTICE: views.stale_notice,
     Q.MISSES: views.target_misses,
     Q.KPI_FRAME: views.kpi_frame,
     Q.HEATMAP: views.heatmap_frame,

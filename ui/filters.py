@@ -90,6 +90,7 @@ def sidebar(default: Filters, lines: dict[str, list[str]]) -> Filters:
         Grain(grain),
         None if plant == ALL_PLANTS else plant,
         None if line == ALL_LINES else line,
+        default.as_of,
     )
     st.session_state[STATE] = chosen
     st.query_params.from_dict(to_params(chosen))

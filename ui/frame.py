@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import sqlalchemy as sa
 import streamlit as st
 
-from kpi import lease
+from kpi import clock, lease
 from kpi.auth import DEMO_USER, Role, User
 from kpi.settings import Settings
 from kpi.views import Filters
@@ -82,7 +82,8 @@ def frame(page: PageId) -> Context:
 
 
 def _filters(spec: PageSpec) -> Filters:
-    default = get(Q.DEFAULT_FILTERS)
+    """The shared filters; the as-of date (today in the plant's zone) is passed explicitly."""
+    default = get(Q.DEFAULT_FILTERS, today=clock.today(bootstrap.settings().timezone))
     if not spec.filters:
         return st.session_state.get(filters.STATE, default)
     return filters.sidebar(default, get(Q.PLANTS_AND_LINES))

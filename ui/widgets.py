@@ -22,13 +22,15 @@ def tile(t: Tile) -> None:
     with st.container(border=True):
         st.metric(
             t.label,
-            format_value(t.value, t.unit),
+            t.shown,
             delta=format_delta(t.value, t.previous, t.unit),
             delta_color="normal" if t.direction is Direction.HIGHER else "inverse",
             help=f"{t.definition}. Period starting {t.period}; change vs the previous period.",
             chart_data=t.spark or None,
             chart_type="line",
         )
+        if t.partial:
+            st.caption("partial period: data so far")
         if math.isnan(t.target):
             st.caption("no target set")
             return

@@ -94,7 +94,7 @@ def _build_query(args: argparse.Namespace):
 
 
 def _cell(value: Any) -> Any:
-    """Full precision: integral floats print as integers, others with repr; NaN is empty."""
+    """Integral floats print as integers, others with repr (clean: kpi.numbers); NaN is empty."""
     if value is None:
         return None
     if isinstance(value, float):

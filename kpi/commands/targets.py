@@ -42,8 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_set.add_argument("--scope", default="all", help="all, plant=X, line=X or product=X")
     p_set.add_argument("--from", dest="valid_from", metavar="YYYY-MM-DD")
     p_set.add_argument("--to", dest="valid_to", metavar="YYYY-MM-DD")
+    p_set.add_argument(
+        "--near-band", dest="near_band", metavar="BAND", help="this target's near band, e.g. 5%%"
+    )
     p_import = sub.add_parser(
-        "import", help="import a CSV: kpi,scope,value[,valid_from,valid_to] (all or nothing)"
+        "import",
+        help="import a CSV: kpi,scope,value[,valid_from,valid_to,near_band] (all or nothing)",
     )
     p_import.add_argument("file", type=Path)
     p_delete = sub.add_parser("delete", help="delete one stored target by id")
@@ -99,6 +103,7 @@ def _spec(args: argparse.Namespace) -> TargetSpec:
             parse_value(args.value),
             parse_date(args.valid_from) if args.valid_from else None,
             parse_date(args.valid_to) if args.valid_to else None,
+            parse_value(args.near_band) if args.near_band else None,
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None

@@ -16,6 +16,7 @@ import duckdb
 
 from kpi.ingest.problems import MAX_LISTED_PROBLEMS, FileRejected, Problem
 from kpi.schema import KINDS, ColType, Column, Kind, KindSpec
+from kpi.shifts import calendar, start_checks
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _DAY_MONTH = r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"
@@ -117,6 +118,8 @@ def build_rules(spec: KindSpec, present: dict[str, str], delimiter: str = ",") -
     for column in spec.columns:
         if column.name in present:
             rules.extend(_column_rules(column, delimiter))
+    if spec.kind is Kind.DOWNTIME and "start" in present:
+        rules += [Rule("start", bad, text) for bad, text in start_checks(calendar())]
     return rules
 
 

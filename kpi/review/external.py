@@ -43,7 +43,9 @@ def corrective_actions(
     df = actions.list_actions(bind, today=as_of)
     if plant:
         scopes = [actions.parse_scope(s) for s in df["scope"]]
-        df = df[[sc.get("plant") in (None, plant) for sc in scopes]]
+        # an explicit boolean mask: a plain empty list would select no *columns*
+        df = df[pd.Series([sc.get("plant") in (None, plant) for sc in scopes], dtype=bool,
+                          index=df.index)]  # fmt: skip
     status = df["status"]
     created = pd.to_datetime(df["created_at"]).dt.date
     active = status.isin([s.value for s in actions.ACTIVE])

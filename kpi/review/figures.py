@@ -12,6 +12,7 @@ import math
 import pandas as pd
 import sqlalchemy as sa
 
+from kpi import clock
 from kpi.catalogue import CATALOGUE, Dim, Grain
 from kpi.drilldown import defect_pareto
 from kpi.metrics import compute, make_query
@@ -30,7 +31,7 @@ def resolve(request: ReviewRequest) -> tuple[Period, dt.date]:
     comparison = request.comparison
     if comparison is None or request.compare.value != "baseline":
         comparison = comparison_period(request.period, request.compare, request.comparison)
-    return comparison, request.as_of or dt.date.today()
+    return comparison, request.as_of or clock.today()
 
 
 def _where(request: ReviewRequest) -> dict[str, str]:
@@ -96,13 +97,18 @@ def _num(value: object) -> float:
 
 
 def suppliers(bind, request: ReviewRequest, comparison: Period, as_of, near_band) -> pd.DataFrame:
-    """Supplier OTD by supplier in the period, with the comparison value; worst first."""
-    args = (request, as_of, near_band, (Dim.SUPPLIER,), ("supplier_otd",))
-    now_df = totals(bind, request.period, *args)
-    old = totals(bind, comparison, *args)[["supplier", "value"]]
+    """Supplier OTD (and OTIF beside it) by supplier in the period, with the comparison
+    OTD; worst OTD first."""
+    args = (request, as_of, near_band, (Dim.SUPPLIER,), ("supplier_otd", "supplier_otif"))
+    both = totals(bind, request.period, *args)
+    now_df = both[both["kpi"] == "supplier_otd"]
+    otif = both.loc[both["kpi"] == "supplier_otif", ["supplier", "value"]]
+    now_df = now_df.merge(otif.rename(columns={"value": "otif"}), on="supplier", how="left")
+    old = totals(bind, comparison, *args)
+    old = old.loc[old["kpi"] == "supplier_otd", ["supplier", "value"]]
     out = now_df.merge(old.rename(columns={"value": "compare_value"}), on="supplier", how="left")
     out = out.rename(columns={"denominator": "lines"})
-    cols = ["supplier", "value", "target", "status", "compare_value", "lines"]
+    cols = ["supplier", "value", "otif", "target", "status", "compare_value", "lines"]
     return out[cols].sort_values(["value", "supplier"], kind="stable").reset_index(drop=True)
 
 

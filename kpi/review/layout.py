@@ -79,13 +79,15 @@ def supplier_rows(pack: Pack) -> list[list[str]]:
     unit = Unit.RATIO
     rows = []
     for r in pack.suppliers.itertuples(index=False):
-        rows.append([str(r.supplier), fmt(r.value, unit), fmt(r.compare_value, unit),
+        rows.append([str(r.supplier), fmt(r.value, unit), fmt(r.otif, unit),
+                     fmt(r.compare_value, unit),
                      STATUS_TEXT.get(r.status if isinstance(r.status, str) else None, "no data"),
                      f"{r.lines:,.0f}"])  # fmt: skip
     return rows
 
 
-SUPPLIER_HEADER = ["Supplier", "OTD", "Comparison", "Status", "Lines"]
+SUPPLIER_HEADER = ["Supplier", "OTD", "OTIF", "OTD before", "Status", "Lines"]
+SUPPLIER_WIDTHS = [4, 2, 2, 2, 2, 1.5]
 
 
 def defect_rows(pack: Pack) -> list[list[str]]:

@@ -67,7 +67,7 @@ GROUP_KPIS: dict[KpiGroup, tuple[str, ...]] = {
         "scrap_rate", "yield", "oee", "availability", "rework_rate", "unplanned_downtime_minutes",
     ),
     KpiGroup.NONCONFORMITIES: ("defects", "units_scrapped"),
-    KpiGroup.SUPPLIERS: ("supplier_otd",),
+    KpiGroup.SUPPLIERS: ("supplier_otd", "supplier_otif"),
 }  # fmt: skip
 GROUP_SECTION = {
     KpiGroup.CUSTOMER: Section.CUSTOMER,
@@ -186,7 +186,7 @@ class Pack:
     generated_at: dt.datetime
     objectives: list[Objective]
     trends: pd.DataFrame  # period, kpi, value, target, status (monthly)
-    suppliers: pd.DataFrame  # supplier, value, target, status, compare_value, lines
+    suppliers: pd.DataFrame  # supplier, value, otif, target, status, compare_value, lines
     defects: pd.DataFrame  # defect, quantity, share
     actions: dict | None = None  # corrective actions summary, None = no data yet
     spc: pd.DataFrame | None = None  # SPC signals, None = no SPC module yet

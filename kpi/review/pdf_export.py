@@ -159,7 +159,7 @@ def _data_section(pdf: _Report, pack: Pack, section: Section, rendered: Rendered
         if items:
             D.table(pdf, L.DECISION_HEADER, L.decision_rows(items), [1.2, 6, 2, 1.7, 1.2])
     if section is Section.SUPPLIERS and not pack.suppliers.empty:
-        D.table(pdf, L.SUPPLIER_HEADER, L.supplier_rows(pack), [4, 2, 2, 2, 1.5])
+        D.table(pdf, L.SUPPLIER_HEADER, L.supplier_rows(pack), L.SUPPLIER_WIDTHS)
         _chart(pdf, pack, "supplier_bars", rendered)
 
 

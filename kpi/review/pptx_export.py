@@ -162,7 +162,7 @@ def _suppliers_slide(prs, pack: Pack) -> None:
     _line_chart(slide, pack, "supplier_otd", MARGIN, Inches(1.3), half - Inches(0.2), Inches(4.2))
     rows = L.supplier_rows(pack)[:12]
     if rows:
-        _table(slide, L.SUPPLIER_HEADER, rows, MARGIN + half, Inches(1.3), half, [4, 2, 2, 2, 1.5])
+        _table(slide, L.SUPPLIER_HEADER, rows, MARGIN + half, Inches(1.3), half, L.SUPPLIER_WIDTHS)
     else:
         _text(
             slide,

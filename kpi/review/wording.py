@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from kpi.catalogue import Direction, Unit
-from kpi.targets import Status
+from kpi.status import Status
 from kpi.views import DELTA_STYLES, NumberStyle, format_value
 
 NO_VALUE = "—"
