@@ -39,7 +39,7 @@ def test_alerts_watch_defects_as_the_catalogue_and_readme_say(engine, settings):
     signals = [a for a in current_alerts(engine, Grain.WEEK) if a.kind.value == "spc_signal"]
     hit = [a for a in signals if a.kpi == "defects"]
     assert [(a.scope, a.period, a.value) for a in hit] == [
-        ({"line": "L1"}, dt.date(2025, 3, 10), 12.0)
+        ({"plant": "P1", "line": "L1"}, dt.date(2025, 3, 10), 12.0)
     ]
     watched = {k.name for k in CATALOGUE.values() if k.spc_watch}
     assert set(SPC_WATCH) == watched

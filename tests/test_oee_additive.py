@@ -50,11 +50,11 @@ def test_total_oee_is_fully_productive_time_over_pbt(split, use_summary):
     """Was 0.7467 (A × P × count yield of the pooled sums); by hand it is 660 / 900."""
     df = _by(split, use_summary=use_summary).set_index("kpi")
     assert (df.loc["oee", "numerator"], df.loc["oee", "denominator"]) == (660, 900)
-    assert df.loc["oee", "value"] == pytest.approx(660 / 900, rel=1e-12)
-    assert df.loc["oee_quality", "value"] == pytest.approx(660 / 700, rel=1e-12)
+    assert df.loc["oee", "value"] == pytest.approx(660 / 900, rel=1e-9)
+    assert df.loc["oee_quality", "value"] == pytest.approx(660 / 700, rel=1e-9)
     per_line = _by(split, ["line"], use_summary).set_index(["line", "kpi"])["value"]
-    assert per_line[("L1", "oee")] == pytest.approx(360 / 450, rel=1e-12)
-    assert per_line[("L2", "oee")] == pytest.approx(300 / 450, rel=1e-12)
+    assert per_line[("L1", "oee")] == pytest.approx(360 / 450, rel=1e-9)
+    assert per_line[("L2", "oee")] == pytest.approx(300 / 450, rel=1e-9)
 
 
 def test_split_by_product_adds_back_up(split):
@@ -129,10 +129,12 @@ def _assert_splits_add_up(engine) -> None:
     whole = compute(engine, make_query(OEE_KPIS)).set_index("kpi")
     for by in (["line"], ["plant", "line"], ["product"], ["machine"], ["shift", "product"]):
         parts = compute(engine, make_query(OEE_KPIS, "total", by))
-        sums = parts.groupby("kpi")[["numerator", "denominator"]].sum()
+        sums = parts.groupby("kpi")[["numerator", "denominator"]].sum(min_count=1)
         for kpi in OEE_KPIS:
             for col in ("numerator", "denominator"):
-                assert sums.loc[kpi, col] == pytest.approx(whole.loc[kpi, col], rel=1e-9, abs=1e-9)
+                assert sums.loc[kpi, col] == pytest.approx(
+                    whole.loc[kpi, col], rel=1e-9, abs=1e-9, nan_ok=True
+                )  # "no data" (no downtime file) on both sides
         # a line or machine split also groups by its plant (and line): a line is (plant, line)
         keys = [c for c in ("plant", "line", "machine", "shift", "product") if c in parts]
         _assert_product(parts.set_index([*keys, "kpi"])["value"].unstack("kpi"))
@@ -143,7 +145,7 @@ def _assert_product(values) -> None:
     for _, row in values.iterrows():
         a, p, q = (row[k] for k in FACTORS)
         if all(math.isfinite(v) for v in (a, p, q)):
-            assert a * p * q == pytest.approx(row["oee"], rel=1e-12, abs=1e-15)
+            assert a * p * q == pytest.approx(row["oee"], rel=1e-9, abs=1e-12)
 
 
 def _assert_waterfall_adds_up(engine) -> None:
