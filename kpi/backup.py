@@ -30,9 +30,13 @@ def backup(engine: sa.Engine, settings: Settings, target: Path) -> Path:
     target = Path(target).resolve()
     if target.exists():
         raise BackupError(f"{target} already exists; choose a new file name.")
-    if not store.is_duckdb(engine):
-        raise BackupError("Backups of non-DuckDB stores are done with that database's tools.")
     target.parent.mkdir(parents=True, exist_ok=True)
+    if not store.is_duckdb(engine):  # a server: the same portable DuckDB file
+        from kpi import backup_server
+
+        backup_server.backup(engine, target)
+        _copy_archive(settings, target)
+        return target
     with engine.connect() as conn:
         conn.exec_driver_sql("CHECKPOINT")
         name = conn.exec_driver_sql("SELECT current_database()").scalar()
@@ -48,18 +52,21 @@ def backup(engine: sa.Engine, settings: Settings, target: Path) -> Path:
         finally:
             conn.exec_driver_sql("DETACH kpi_backup")
             conn.commit()
+    _copy_archive(settings, target)
+    return target
+
+
+def _copy_archive(settings: Settings, target: Path) -> None:
     if settings.archive_dir.is_dir():
         shutil.copytree(settings.archive_dir, _archive_of(target))
-    return target
 
 
 def backup_now(engine: sa.Engine, settings: Settings) -> Path:
     """A backup beside the database under a new dated name (the app's admin button), audited."""
     current = settings.duckdb_path
-    if current is None:
-        raise BackupError("Backups from the app work on a DuckDB file database only.")
+    folder = current.parent if current is not None else settings.archive_dir.parent
     stamp = f"{store.now():%Y%m%d-%H%M%S}"
-    target = current.parent / "backups" / f"{current.stem}-{stamp}.duckdb"
+    target = folder / "backups" / f"{current.stem if current else 'kpi'}-{stamp}.duckdb"
     written = backup(engine, settings, target)
     with store.WRITE_LOCK, engine.begin() as conn:
         store.record_audit(conn, settings.user, "backup", "database", f"written to {written}")
@@ -76,9 +83,9 @@ def restore(settings: Settings, source: Path) -> Path:
     the rename the live database is untouched; after it, the restored one is complete.
     """
     source, current = Path(source).resolve(), settings.duckdb_path
-    if current is None:
-        raise BackupError("Restore works on a DuckDB file database only.")
     _check_is_backup(source)
+    if current is None:  # a server: every table replaced in one transaction
+        return _restore_server(settings, source)
     _check_not_in_use(current)
     stamp = f"{store.now():%Y%m%d-%H%M%S}"
     staged = current.with_name(f"{current.name}{_STAGED}{os.getpid()}-{stamp}")
@@ -212,3 +219,15 @@ def _archive_of(database: Path) -> Path:
 
 def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
+
+
+def _restore_server(settings: Settings, source: Path) -> Path:
+    from kpi import backup_server
+
+    try:
+        backup_server.restore(settings, source)
+    except (OSError, duckdb.Error, sa.exc.SQLAlchemyError) as exc:
+        raise BackupError(f"The restore failed and the database was not changed: {exc}") from None
+    if _archive_of(source).is_dir():
+        shutil.copytree(_archive_of(source), settings.archive_dir, dirs_exist_ok=True)
+    return source

@@ -8,6 +8,7 @@ the table, how writers exclude each other, how a data version is read.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import io
 import os
 import re
@@ -123,6 +124,16 @@ def loading_into(conn: sa.Connection, table: sa.Table) -> Iterator[sa.Connection
     if is_duckdb(conn):
         yield conn
         return
+    token = STORE_CONNECTION.set(conn)  # rules that compare with stored rows ask the server
+    try:
+        with _scratch(conn, table) as staged:
+            yield staged
+    finally:
+        STORE_CONNECTION.reset(token)
+
+
+@contextlib.contextmanager
+def _scratch(conn: sa.Connection, table: sa.Table) -> Iterator[sa.Connection]:
     with tempfile.TemporaryDirectory(prefix="kpi-load-") as spill:
         scratch = sa.create_engine("duckdb:///:memory:", poolclass=sa.pool.StaticPool)
         try:
@@ -134,6 +145,13 @@ def loading_into(conn: sa.Connection, table: sa.Table) -> Iterator[sa.Connection
                 copy_rows(staged, conn, table)
         finally:
             scratch.dispose()
+
+
+# The store's own connection while a load runs in a scratch database (PostgreSQL), for the
+# few rules that compare a file with what is already stored (a name's stored spelling).
+STORE_CONNECTION: contextvars.ContextVar[sa.Connection | None] = contextvars.ContextVar(
+    "kpi_store_connection", default=None
+)
 
 
 def copy_rows(source: sa.Connection, target: sa.Connection, table: sa.Table) -> int:

@@ -38,5 +38,8 @@ def run_restore(args: argparse.Namespace) -> int:
         kept = backup.restore(load_settings(args.db, args.user), args.path)
     except backup.BackupError as exc:
         raise UsageError(str(exc)) from None
-    print(f"restored {args.path}; the previous database was kept as {kept}")
+    if kept == Path(args.path).resolve():  # a server: replaced in one transaction
+        print(f"restored {args.path}; every table was replaced in one transaction")
+    else:
+        print(f"restored {args.path}; the previous database was kept as {kept}")
     return 0

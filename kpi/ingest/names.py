@@ -22,6 +22,9 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+import sqlalchemy as sa
+
+from kpi import dialect
 from kpi.tables import FACT_TABLES
 
 EXACT_CASE = frozenset({"order_id", "po_id", "line_no"})  # ids: compared exactly
@@ -100,6 +103,9 @@ def _stored_spellings(
 ) -> dict[str, str]:
     """For each new name with a case twin already stored, the stored spelling."""
     tables = [t.name for t in FACT_TABLES.values() if column in t.c]
+    server = dialect.STORE_CONNECTION.get()
+    if server is not None:  # the load runs in a scratch database; the names are on the server
+        return _server_spellings(server, column, tables, values)
     stored = " UNION ".join(
         f'SELECT DISTINCT "{column}" AS v FROM "{name}" WHERE replaced_by IS NULL '
         f'AND "{column}" IS NOT NULL AND NOT ({where})'
@@ -111,6 +117,25 @@ def _stored_spellings(
         "ON lower(s.v) = lower(n.v) AND s.v <> n.v GROUP BY lower(s.v)"
     )
     return dict(duck.execute(sql).fetchall())
+
+
+def _server_spellings(
+    conn: sa.Connection, column: str, tables: list[str], values: list[str]
+) -> dict[str, str]:
+    """As ``_stored_spellings``, asked of the store's server (portable SQL)."""
+    if not values:
+        return {}
+    stored = " UNION ".join(
+        f'SELECT DISTINCT "{column}" AS v FROM "{name}" WHERE replaced_by IS NULL '
+        f'AND "{column}" IS NOT NULL'
+        for name in tables
+    )
+    sql = sa.text(
+        f"SELECT lower(s.v), min(s.v) FROM ({stored}) s "
+        "WHERE lower(s.v) IN :folds AND s.v NOT IN :values GROUP BY lower(s.v)"
+    ).bindparams(sa.bindparam("folds", expanding=True), sa.bindparam("values", expanding=True))
+    rows = conn.execute(sql, {"folds": sorted({_fold(v) for v in values}), "values": values})
+    return dict(rows.all())
 
 
 def _apply(
