@@ -7,6 +7,7 @@ limit fail with EFBIG, as a full disk fails with ENOSPC (no tmpfs can be mounted
 
 from __future__ import annotations
 
+import hashlib
 import resource
 import shutil
 import signal
@@ -18,7 +19,6 @@ import pytest
 
 from kpi import store
 from kpi.ingest.disk import is_disk_full
-from kpi.ingest.load import sha256_file
 from kpi.settings import load_settings
 from kpi.synthetic import write_production_csv
 from tests.conftest import ROOT, run_cli
@@ -42,7 +42,7 @@ def test_a_full_disk_is_named_and_nothing_is_stored(tmp_path: Path, where: str) 
     store.create_engine(settings).dispose()
     csv = write_production_csv(tmp_path / "production.csv", 100_000)
     if where == "database":  # the same bytes were archived before: only the database grows
-        archived = store.archive_path(settings, sha256_file(csv))
+        archived = store.archive_path(settings, hashlib.sha256(csv.read_bytes()).hexdigest())
         archived.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(csv, archived)
     done = _ingest_with_file_limit(db, csv, db.stat().st_size + 300_000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,9 +13,10 @@ from tqdm import tqdm
 
 from kpi import lease, profiles, store
 from kpi.cli import UsageError, add_db_option
-from kpi.ingest import IngestResult, Outcome, UndoRefused, intake, undo_batch
+from kpi.ingest import IngestResult, Outcome, UndoRefused, disk, intake, undo_batch
 from kpi.ingest.imports import import_file
 from kpi.ingest.load import Options
+from kpi.ingest.problems import FileRejected
 from kpi.schema import Kind
 from kpi.settings import Settings, load_settings
 
@@ -90,9 +91,13 @@ def run_ingest(args: argparse.Namespace) -> int:
             engine = store.create_engine(settings)
             profile = _profile(engine, args.profile)
             for index, path in enumerate(args.files):
-                taken = taking.result()
+                taken = _taken(taking, path)
                 if index + 1 < len(args.files):
                     taking = copier.submit(intake.take, settings, args.files[index + 1])
+                if isinstance(taken, IngestResult):  # the private copy itself failed
+                    _print_result(taken)
+                    rejected = True
+                    continue
                 try:
                     with lease.turn(settings.duckdb_path):  # the app gets the file between files
                         result = _ingest_with_progress(
@@ -119,6 +124,16 @@ def _print_result(result: IngestResult) -> None:
         print("  " + problem.describe())
     if result.problem_count > len(result.problems):
         print(f"  ... and {result.problem_count - len(result.problems)} more problem(s)")
+
+
+def _taken(taking: Future, path: Path) -> intake.Intake | IngestResult:
+    """The private copy, or a refusal naming a full disk (nothing was stored)."""
+    try:
+        with disk.disk_full_refused():
+            return taking.result()
+    except FileRejected as refused:
+        problems = refused.problems
+        return IngestResult(path.name, Outcome.REJECTED, problems=problems, problem_count=1)
 
 
 def _profile(engine: sa.Engine, reference: str | None) -> profiles.Profile | None:
