@@ -12,7 +12,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from kpi import store, summary
 from kpi.auth import Action
-from kpi.ingest import IngestResult, Outcome, UndoRefused, undo_batch
+from kpi.ingest import IngestResult, Outcome, UndoRefused, undo_batch, undo_preview
 from kpi.ingest.imports import import_file
 from kpi.profile_drafts import upload_path
 from kpi.schema import Kind
@@ -23,6 +23,7 @@ from ui.safe import md
 
 RESULTS = "upload_results"
 UNDO_MESSAGE = "undo_message"
+UNDO_ASKED = "_undo_asked"  # the batch whose undo waits for a yes
 
 
 def preview_of(upload, sheet: str = "") -> Preview:
@@ -181,12 +182,33 @@ def history(ctx: Context) -> None:
             on_click="ignore",
         )
     if row["status"] == store.BatchStatus.ACTIVE and c2.button(
-        f"Undo batch {row['batch_id']}", icon=":material/undo:", key="undo"
+        f"Undo batch {row['batch_id']}…", icon=":material/undo:", key="undo"
     ):
-        _undo(ctx, int(row["batch_id"]))
+        st.session_state[UNDO_ASKED] = int(row["batch_id"])
+    if st.session_state.get(UNDO_ASKED) == int(row["batch_id"]):
+        _ask_undo(ctx, int(row["batch_id"]))
     message = st.session_state.pop(UNDO_MESSAGE, None)
     if message:
-        (st.success if message[0] else st.error)(message[1])
+        (st.success if message[0] else st.error)(md(message[1]))
+
+
+def _ask_undo(ctx: Context, batch_id: int) -> None:
+    """What the undo removes and restores, and the buttons that confirm or cancel it."""
+    preview = undo_preview(ctx.engine, batch_id)
+    if preview.refused:
+        st.session_state.pop(UNDO_ASKED, None)
+        st.error(md(preview.refused))
+        return
+    with st.container(border=True):
+        head, *items = preview.lines()
+        st.markdown(f"**{md(head)}**\n\n" + "\n".join(f"- {md(i.strip())}" for i in items))
+        yes, no, _ = st.columns([2, 2, 4])
+        if yes.button(f"Yes, undo batch {batch_id}", type="primary", key="undo_confirm"):
+            st.session_state.pop(UNDO_ASKED, None)
+            _undo(ctx, batch_id)
+        if no.button("Cancel", key="undo_cancel"):
+            st.session_state.pop(UNDO_ASKED, None)
+            st.rerun()
 
 
 def _undo(ctx: Context, batch_id: int) -> None:
