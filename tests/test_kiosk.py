@@ -110,3 +110,20 @@ def test_a_wrong_token_gets_the_sign_in_form(demo_db: str, token: str) -> None:
     assert not at.exception
     assert [t.value for t in at.title] == ["Sign in"]
     assert any("unknown or was revoked" in w.value for w in at.warning)
+
+
+def test_an_admin_creates_and_revokes_a_display_token_on_the_users_page(demo_db: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("pages/users.py").run()
+    at.text_input(key="display_name").input("Canteen")
+    at.button(key="display_create").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = at.code[0].value
+    token = shown.split("token=")[1]
+    assert shown.startswith("?kiosk=1&token=kd_")
+    assert display_tokens.user_for(store.create_engine(load_settings(demo_db)), token)
+    assert at.selectbox(key="display_revoke_pick").options == ["Canteen"]
+    at.button(key="display_revoke").click().run()
+    assert not at.exception
+    assert "display_revoke" not in [b.key for b in at.button]
+    assert ("demo", "display token revoked", "Canteen") in _audit(demo_db)

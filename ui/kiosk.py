@@ -29,8 +29,8 @@ _STYLE = """
 [data-testid="stToolbar"], [data-testid="stStatusWidget"] { display: none !important; }
 .block-container { padding-top: 1rem !important; max-width: 100% !important; }
 html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
-[data-testid="stMetricValue"] { font-size: 4.2rem !important; line-height: 1.1; }
-[data-testid="stMetricLabel"] p { font-size: 1.6rem !important; }
+[data-testid="stMetricValue"] { font-size: 3.4rem !important; line-height: 1.1; }
+[data-testid="stMetricLabel"] p { font-size: 1.35rem !important; }
 [data-testid="stMetricDelta"] { font-size: 1.4rem !important; }
 [data-testid="stCaptionContainer"] { font-size: 1.1rem !important; }
 .st-key-kiosk_stamp p { font-size: 1.4rem !important; text-align: right; }
