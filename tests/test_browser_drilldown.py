@@ -36,15 +36,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(server):
+def browser_page(server):
+    """A page of the given width in a fresh Chromium (844 px high, like a phone)."""
     from playwright.sync_api import sync_playwright
 
     from tests.test_browser import ARGS
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield chromium.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+        yield lambda width: chromium.new_context(
+            viewport={"width": width, "height": 844 if width < 600 else 1000}
+        ).new_page()
         chromium.close()
+
+
+@pytest.fixture
+def page(browser_page):
+    return browser_page(1440)
 
 
 def _box(page, label: str) -> str:
@@ -74,3 +82,18 @@ def test_clicking_a_point_of_a_line_fills_the_drill_down(server: str, page) -> N
     plant, line = name.split(" · ")
     table = page.locator('[data-testid="stDataFrame"]').last
     assert table.is_visible() and plant and line
+
+
+COVERED = """() => { const h = document.querySelector('h1'); const r = h.getBoundingClientRect();
+    const top = document.elementFromPoint(r.left + 20, r.top + r.height / 2);
+    return !!top.closest('[data-testid="stSidebar"]'); }"""
+SIDEBAR_SHOWN = """() => { const r = document.querySelector('[data-testid="stSidebar"]')
+    .getBoundingClientRect(); return r.right > 50 && r.width > 150; }"""
+
+
+@pytest.mark.parametrize(("width", "shown"), [(390, False), (1440, True)])
+def test_a_phone_opens_with_the_sidebar_collapsed(server: str, browser_page, width, shown):
+    page = browser_page(width)
+    _open(page, f"{server}/", "Overview")
+    assert page.evaluate(SIDEBAR_SHOWN) is shown
+    assert page.evaluate(COVERED) is False  # the title is readable, not under the sidebar

@@ -47,7 +47,7 @@ def frame(page: PageId) -> Context:
         page_title=f"{spec.label} · {APP_TITLE}",
         page_icon=":material/factory:",
         layout="wide",
-        initial_sidebar_state="collapsed" if wall else "expanded",
+        initial_sidebar_state="collapsed" if wall else "auto",  # collapsed on a phone
     )
     if wall:
         kiosk.style()
