@@ -97,3 +97,22 @@ def test_a_phone_opens_with_the_sidebar_collapsed(server: str, browser_page, wid
     _open(page, f"{server}/", "Overview")
     assert page.evaluate(SIDEBAR_SHOWN) is shown
     assert page.evaluate(COVERED) is False  # the title is readable, not under the sidebar
+
+
+CUT_LABELS = """() => [...document.querySelectorAll(
+    '[data-testid="stMain"] [data-testid="stPageLink"] p')]
+    .filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.innerText)"""
+
+
+@pytest.mark.parametrize("width", [1280, 1024])
+def test_no_link_label_is_cut_on_the_overview(server: str, browser_page, width) -> None:
+    page = browser_page(width)
+    _open(page, f"{server}/", "Overview")
+    page.get_by_text("Needs attention").scroll_into_view_if_needed()
+    links = page.locator('[data-testid="stMain"] [data-testid="stPageLink"]')
+    links.filter(has_text="Corrective action").first.wait_for(timeout=60_000)
+    _settle(page)
+    assert page.evaluate(CUT_LABELS) == []
+    buttons = page.locator('[data-testid="stMain"] button').filter(has_text="Ackn")
+    assert buttons.count() > 0
+    assert buttons.first.evaluate("b => b.scrollWidth <= b.clientWidth + 1")
