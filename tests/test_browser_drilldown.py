@@ -116,3 +116,26 @@ def test_no_link_label_is_cut_on_the_overview(server: str, browser_page, width) 
     buttons = page.locator('[data-testid="stMain"] button').filter(has_text="Ackn")
     assert buttons.count() > 0
     assert buttons.first.evaluate("b => b.scrollWidth <= b.clientWidth + 1")
+
+
+REPEATED_TICKS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(plot =>
+    [...plot.querySelectorAll('g[class^="yaxislayer"], g.yaxislayer-above')].map(layer => {
+      const labels = [...layer.querySelectorAll('.ytick text')].map(t => t.textContent);
+      return labels.filter((t, i) => labels.indexOf(t) !== i); }).flat())"""
+OVERLAP = """(plot) => { const a = plot.querySelector('.modebar').getBoundingClientRect();
+    const b = plot.querySelector('.legend').getBoundingClientRect();
+    return !(a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top); }"""
+
+
+def test_charts_have_distinct_ticks_and_a_modebar_clear_of_the_legend(server: str, page):
+    """Failed before: the modebar sat on the legend's last entries (top right)."""
+    for path, title in (("oee", "OEE"), ("quality", "Quality"), ("downtime", "Downtime")):
+        _open(page, f"{server}/{path}", title)
+        assert page.evaluate(REPEATED_TICKS) == [], path
+    _open(page, f"{server}/oee", "OEE")
+    chart = page.locator('[data-testid="stPlotlyChart"]').nth(1)  # OEE by line: 6 lines
+    chart.scroll_into_view_if_needed()
+    chart.hover()
+    plot = chart.locator(".js-plotly-plot")
+    plot.locator(".modebar").wait_for(state="visible", timeout=10_000)
+    assert plot.evaluate(OVERLAP) is False
