@@ -8,11 +8,13 @@ the rows shown must be that line's. Browsers are never downloaded.
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM, ERROR, _open, _settle, launch_app
+from tests.test_browser import CHROMIUM, ERROR, ROOT, _open, _settle, launch_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,8 +25,13 @@ BOX = '[data-testid="stMain"] [data-testid="stSelectbox"]'
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    proc, url = launch_app(tmp_path_factory.mktemp("drill"), timeout=180)
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("drill")
+
+
+@pytest.fixture(scope="module")
+def server(folder: Path) -> Iterator[str]:
+    proc, url = launch_app(folder, timeout=180)
     try:
         yield url
     finally:
@@ -139,3 +146,21 @@ def test_charts_have_distinct_ticks_and_a_modebar_clear_of_the_legend(server: st
     plot = chart.locator(".js-plotly-plot")
     plot.locator(".modebar").wait_for(state="visible", timeout=10_000)
     assert plot.evaluate(OVERLAP) is False
+
+
+def test_after_an_undo_the_batch_picker_says_undone(server: str, folder: Path, page) -> None:
+    """Runs last in this module: it withdraws a batch (a sample loaded here, not demo data)."""
+    db = f"duckdb:///{folder / 'kpi.duckdb'}"
+    sample = ROOT / "data" / "samples" / "receipts.csv"
+    loaded = subprocess.run([sys.executable, "-m", "kpi", "ingest", str(sample), "--db", db],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr
+    _open(page, f"{server}/upload", "Upload")
+    picker = page.locator(BOX).filter(has_text="Batch").first
+    assert "receipts.csv" in picker.locator("input").input_value() + picker.inner_text()
+    page.get_by_role("button", name="Undo batch").click()
+    page.get_by_role("button", name="Yes, undo batch").click()
+    page.get_by_text("undone: withdrew").wait_for(timeout=60_000)
+    _settle(page)
+    shown = picker.locator("input").input_value() + picker.inner_text()
+    assert "undone" in shown and "active" not in shown

@@ -128,7 +128,7 @@ def test_the_page_shows_what_goes_and_undoes_only_after_yes(demo_db: str) -> Non
     assert not at.exception
     assert any("undone" in s.value for s in at.success)
     assert _statuses(demo_db)[0] == "undone"
-    picker = at.selectbox(key="batch_pick")
+    picker = next(b for b in at.selectbox if b.label == "Batch")
     assert picker.value == newest and "undone" in picker.format_func(newest)  # not "active"
 
 

@@ -23,6 +23,7 @@ from ui.safe import md
 
 RESULTS = "upload_results"
 UNDO_MESSAGE = "undo_message"
+PICK_GENERATION = "_batch_pick_generation"
 UNDO_ASKED = "_undo_asked"  # the batch whose undo waits for a yes
 
 
@@ -101,7 +102,7 @@ def commit(ctx: Context, files: list, plans: list[Plan]) -> None:
     st.session_state[RESULTS] = results
     loaded = [r.batch_id for r in results if r.outcome is Outcome.LOADED and r.batch_id]
     if loaded:  # show the new batch in the history (set, so the browser shows it too)
-        st.session_state["batch_pick"] = max(loaded)
+        st.session_state[pick_key()] = max(loaded)
     if loaded:
         data.clear()
         filters.follow_new_data()
@@ -167,7 +168,7 @@ def history(ctx: Context) -> None:
         "Batch",
         list(by_id.index),
         format_func=lambda i: batch_label(by_id.loc[i]),
-        key="batch_pick",
+        key=pick_key(),
     )
     row = by_id.loc[pick]
     c1, c2, _ = st.columns([2, 2, 4])
@@ -211,6 +212,13 @@ def _ask_undo(ctx: Context, batch_id: int) -> None:
             st.rerun()
 
 
+def pick_key() -> str:
+    """The batch picker's key. It changes after an undo: the browser kept showing the
+    old label ("active") of a still-selected option whose label had changed."""
+    generation = st.session_state.get(PICK_GENERATION, 0)
+    return "batch_pick" if generation == 0 else f"batch_pick_{generation}"
+
+
 def _undo(ctx: Context, batch_id: int) -> None:
     session.require(Action.UNDO)
     try:
@@ -219,6 +227,8 @@ def _undo(ctx: Context, batch_id: int) -> None:
         st.session_state[UNDO_MESSAGE] = (False, str(refused))
     else:
         st.session_state[UNDO_MESSAGE] = (True, outcome)  # the rerun's frame rebuilds summaries
+        st.session_state[PICK_GENERATION] = st.session_state.get(PICK_GENERATION, 0) + 1
+        st.session_state[pick_key()] = batch_id
         data.clear()
         filters.follow_new_data()
     st.rerun()
