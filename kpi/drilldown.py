@@ -265,3 +265,17 @@ def wide_by_line(frame: pd.DataFrame, kpis: list[str]) -> pd.DataFrame:
     out = wide.reindex(columns=kpis).join(head).reset_index()
     out = out.rename(columns={"line_label": "line"})
     return out.sort_values(kpis[0], ascending=False, na_position="last", ignore_index=True)
+
+
+def readable_misses(misses: pd.DataFrame) -> pd.DataFrame:
+    """Target misses as the dashboard writes numbers: value and target in the KPI's unit,
+    the gap signed and in percentage points for ratios (one formatter, ``kpi.views``)."""
+    from kpi.views import format_delta, format_value  # late: views imports this module
+
+    rows = list(zip(misses["value"], misses["target"], misses["kpi"], strict=True))
+    units = [CATALOGUE[k].unit for _, _, k in rows]
+    out = misses.drop(columns=["kpi"]).rename(columns={"label": "KPI"})
+    out["value"] = [format_value(v, u) for (v, _, _), u in zip(rows, units, strict=True)]
+    out["target"] = [format_value(t, u) for (_, t, _), u in zip(rows, units, strict=True)]
+    out["gap"] = [format_delta(v, t, u) for (v, t, _), u in zip(rows, units, strict=True)]
+    return out
