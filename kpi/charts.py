@@ -7,6 +7,7 @@ Ratio axes are percentages and are never clipped: performance can exceed 100 %.
 
 from __future__ import annotations
 
+import math
 import re
 import zlib
 from collections.abc import Iterable
@@ -28,6 +29,8 @@ PALETTE = (
     "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#d62728",
 )  # fmt: skip
 _HEIGHT = 340
+# below the plot, left: at the top right the modebar covered the legend's last entries
+LEGEND = dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0)
 
 
 def line_color(name: object) -> str:
@@ -48,7 +51,7 @@ def _layout(fig: go.Figure, title: str | None, unit: Unit | None, height: int = 
         template="plotly_white",
         height=height,
         margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        legend=LEGEND,
         hovermode="x unified",
     )
     if unit is Unit.RATIO:
@@ -56,10 +59,17 @@ def _layout(fig: go.Figure, title: str | None, unit: Unit | None, height: int = 
     return fig
 
 
-def _ratio_ticks(fig: go.Figure, values: pd.Series) -> None:
-    """One decimal on a narrow percentage axis (2.1 %, 2.3 %), none on a wide one."""
-    span = values.max() - values.min() if values.notna().any() else 1.0
-    fig.update_yaxes(tickformat=".1%" if span < 0.1 else ".0%")
+def ratio_tickformat(values: pd.Series) -> str:
+    """Enough decimals that ticks about a tenth of the span apart never read the same
+    (1.9 %, 1.9 %), and none where whole percents tell them apart."""
+    values = values.dropna()
+    span = float(values.max() - values.min()) if len(values) else 1.0
+    decimals = 3 if span <= 0 else min(3, max(0, math.ceil(-math.log10(span * 10))))
+    return f".{decimals}%"
+
+
+def _ratio_ticks(fig: go.Figure, values: pd.Series, **where) -> None:
+    fig.update_yaxes(tickformat=ratio_tickformat(values), **where)
 
 
 def trend(df: pd.DataFrame, kpi: str, split: str | None = None, title: str | None = None):
@@ -225,5 +235,5 @@ def factor_trends(df: pd.DataFrame, kpis: Iterable[str], split: str = "line"):
                 row=row,
                 col=1,
             )
-        fig.update_yaxes(tickformat=".0%", row=row, col=1)
+        _ratio_ticks(fig, part["value"], row=row, col=1)
     return _layout(fig, None, None, height=220 * len(kpis) + 40)

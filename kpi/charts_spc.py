@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from kpi import plot_text
 from kpi.catalogue import CATALOGUE, Unit
+from kpi.charts import LEGEND, ratio_tickformat
 from kpi.spc import Chart, ChartType
 from kpi.spc_rules import RULE_TEXT, Rule
 
@@ -87,10 +88,10 @@ def control_figure(chart: Chart, title: str | None = None, height: int = 420) ->
         title=None if title is None else plot_text.text(title), template="plotly_white",
         height=height, hovermode="closest",
         margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        legend=LEGEND,
     )  # fmt: skip
     if unit is Unit.RATIO:
-        fig.update_yaxes(tickformat=".1%")
+        fig.update_yaxes(tickformat=ratio_tickformat(pd.concat([f["value"], f["ucl"], f["lcl"]])))
     return fig
 
 

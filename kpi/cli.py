@@ -23,7 +23,7 @@ EXIT_BUSY = 75
 
 # Commands that take turns on the database file per unit of work (a file, a run) instead
 # of keeping one turn for the whole command, so the app gets the file between units.
-TAKES_TURNS_ITSELF = frozenset({"ingest", "worker", "watch"})
+TAKES_TURNS_ITSELF = frozenset({"ingest", "worker", "watch", "undo"})
 
 
 class UsageError(Exception):

@@ -89,4 +89,7 @@ def seed_if_empty(engine: sa.Engine, settings: Settings) -> bool:
     if not is_empty(engine):
         return False
     seed_demo(engine, settings)
+    from kpi.demo_actions import seed_demo_actions  # late: alerts pull in the SPC engine
+
+    seed_demo_actions(engine)
     return True

@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpi.catalogue import CATALOGUE, Dim, Grain, Source
+from kpi.lines import LABEL, add_line_label
 from kpi.metrics import (
     Query,
     connected,
@@ -129,18 +130,30 @@ def downtime_pareto(
     date_to: dt.date | None = None,
     where: Where = None,
     planned: bool | None = False,
+    split: Dim | None = None,
 ) -> pd.DataFrame:
     """Downtime minutes and stops by reason, largest first, with cumulative share.
 
     ``planned=False`` (the default) ranks unplanned stops only; None ranks all stops.
+    With a ``split`` (the page's), each bar is one split value and reason (``where``).
     """
     filters = dict(where or {})
     if planned is not None:
         filters[Dim.PLANNED.value] = "true" if planned else "false"
-    query = _query("downtime_minutes", date_from, date_to, filters, by=[Dim.REASON])
-    df = measure_sums(bind, Source.DOWNTIME, query)
-    df = df.rename(columns={"n_rows": "stops"})[["reason", "minutes", "stops"]]
-    return _pareto(df, "minutes")
+    by = [*([split] if split else []), Dim.REASON]
+    df = measure_sums(
+        bind, Source.DOWNTIME, _query("downtime_minutes", date_from, date_to, filters, by=by)
+    )
+    df = _split_label(df.rename(columns={"n_rows": "stops"}), split, "reason")
+    return _pareto(df[[*(["where"] if split else []), "reason", "minutes", "stops"]], "minutes")
+
+
+def _split_label(df: pd.DataFrame, split: Dim | None, category: str) -> pd.DataFrame:
+    """A ``where`` column naming the split value and category ('Plant 2 · L5 · Jam')."""
+    if split is None:
+        return df
+    owner = add_line_label(df)[LABEL] if split is Dim.LINE else df[split.value].astype(str)
+    return df.assign(where=owner + " · " + df[category].astype(str))
 
 
 def defect_pareto(
@@ -149,11 +162,14 @@ def defect_pareto(
     date_to: dt.date | None = None,
     where: Where = None,
     by: str = Dim.DEFECT.value,
+    split: Dim | None = None,
 ) -> pd.DataFrame:
-    """Defect quantity by code (or another defect dimension), largest first."""
-    query = _query("defects", date_from, date_to, where, by=[by])
-    df = measure_sums(bind, Source.DEFECTS, query)[[by, "quantity"]]
-    return _pareto(df, "quantity")
+    """Defect quantity by code (or another defect dimension), largest first; with a
+    ``split``, by split value and code (``where``)."""
+    dims = [*([split] if split else []), by]
+    df = measure_sums(bind, Source.DEFECTS, _query("defects", date_from, date_to, where, by=dims))
+    df = _split_label(df, split, by)
+    return _pareto(df[[*(["where"] if split else []), by, "quantity"]], "quantity")
 
 
 def oee_waterfall(
@@ -237,3 +253,29 @@ WHERE {" AND ".join(conds)} AND NOT EXISTS (
 GROUP BY d.date, d.shift, d.plant, d.line
 ORDER BY d.date, d.plant, d.line, d.shift"""
     return _read(bind, sql, params)
+
+
+def wide_by_line(frame: pd.DataFrame, kpis: list[str]) -> pd.DataFrame:
+    """A ``kpi_frame`` split by line and taken over the window, as one row per line and
+    one column per KPI (in ``kpis`` order), with the first KPI's target and status."""
+    if frame.empty:
+        return pd.DataFrame(columns=["line", *kpis, "target", "status"])
+    wide = frame.pivot_table(index="line_label", columns="kpi", values="value", aggfunc="first")
+    head = frame[frame["kpi"] == kpis[0]].set_index("line_label")[["target", "status"]]
+    out = wide.reindex(columns=kpis).join(head).reset_index()
+    out = out.rename(columns={"line_label": "line"})
+    return out.sort_values(kpis[0], ascending=False, na_position="last", ignore_index=True)
+
+
+def readable_misses(misses: pd.DataFrame) -> pd.DataFrame:
+    """Target misses as the dashboard writes numbers: value and target in the KPI's unit,
+    the gap signed and in percentage points for ratios (one formatter, ``kpi.views``)."""
+    from kpi.views import format_delta, format_value  # late: views imports this module
+
+    rows = list(zip(misses["value"], misses["target"], misses["kpi"], strict=True))
+    units = [CATALOGUE[k].unit for _, _, k in rows]
+    out = misses.drop(columns=["kpi"]).rename(columns={"label": "KPI"})
+    out["value"] = [format_value(v, u) for (v, _, _), u in zip(rows, units, strict=True)]
+    out["target"] = [format_value(t, u) for (_, t, _), u in zip(rows, units, strict=True)]
+    out["gap"] = [format_delta(v, t, u) for (v, t, _), u in zip(rows, units, strict=True)]
+    return out

@@ -141,6 +141,19 @@ sign_in_tokens = sa.Table(
 )
 
 
+# grain: one row per named wall-screen display token (read-only, viewer rights); SHA-256 only
+display_tokens = sa.Table(
+    "display_tokens",
+    metadata,
+    sa.Column("name", sa.String, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String, nullable=False),
+    sa.Column("last_used_at", sa.DateTime),
+    sa.Column("revoked_at", sa.DateTime),
+    sa.Column("revoked_by", sa.String),
+)
+
 # --- KPI engine summary tables (a derived cache; see kpi.summary for how it stays true) ---
 
 _SUMMARY_MEASURES = (

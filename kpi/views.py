@@ -325,4 +325,5 @@ def format_delta(value: float, previous: float, unit: Unit) -> str | None:
     """Change against the previous period (percentage points for ratios); None if unknown."""
     if any(isinstance(v, float) and math.isnan(v) for v in (value, previous)):
         return None
-    return DELTA_STYLES.get(unit, NumberStyle(decimals=1)).write(value - previous, sign=True)
+    style = DELTA_STYLES.get(unit) or VALUE_STYLES.get(unit, NumberStyle())  # counts: +23
+    return style.write(value - previous, sign=True)

@@ -26,11 +26,15 @@ from ui.frame import frame
 from ui.registry import PageId
 from ui.safe import md
 
+CREATED = "_ca_created"  # the confirmation, shown after the rerun that lists the action
+
 wanted = follow_link()
 ctx = frame(PageId.ACTIONS)
 editor = may_edit_actions(ctx.role)
 lines = sorted({ln for ls in get(Q.PLANTS_AND_LINES).values() for ln in ls})
 
+if CREATED in st.session_state:
+    st.success(st.session_state.pop(CREATED), icon=":material/check:")
 f1, f2 = st.columns([3, 2])
 show = f1.segmented_control("Show", ["All", "Open", "Overdue"], default="All", key="ca_show")
 line = f2.selectbox("Line", ["All lines", *lines], key="ca_line")
@@ -70,9 +74,12 @@ if editor:
                             wanted.get("alert"))  # fmt: skip
             try:
                 new_id = create_action(ctx.engine, ctx.settings.user, new)
-                st.success(f"Corrective action {new_id} opened.")
             except (ActionError, KeyError) as exc:
                 st.error(md(exc.args[0]))
+            else:  # rerun so the list above shows it (it was drawn before the click)
+                st.session_state[CREATED] = f"Corrective action {new_id} opened."
+                st.session_state["ca_pick"] = new_id
+                st.rerun()
 else:
     st.caption("Viewing only: QA or admin may open and update corrective actions.")
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi import charts, views
 from kpi.catalogue import Dim, Grain
-from ui import widgets
+from ui import drill, widgets
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
@@ -29,10 +29,11 @@ for column, t in zip(st.columns(len(tiles)), tiles, strict=True):
 
 trends = get(Q.KPI_FRAME, ("otd", "otif"), view, near_band=band)
 left, right = st.columns(2)
-with left:
-    widgets.chart(charts.trend(trends, "otd"), ["otd"], newest, key="dl_otd")
-with right:
-    widgets.chart(charts.trend(trends, "otif"), ["otif"], newest, key="dl_otif")
+for box, kpi in ((left, "otd"), (right, "otif")):
+    with box:
+        fig = charts.trend(trends, kpi)
+        event = widgets.chart(fig, [kpi], newest, key=f"dl_{kpi}", select=True)
+        drill.follow_click(event, fig, "dl", f"dl_{kpi}")
 
 st.subheader("By customer")
 customers = get(Q.KPI_FRAME, ("otd",), view, by=(Dim.CUSTOMER,), grain=Grain.TOTAL, near_band=band)
@@ -84,3 +85,11 @@ else:
             key="dl_late_rx",
             height=280,
         )
+
+st.subheader("Drill down to the order lines")
+st.caption("Click a point on a trend above, or choose the period here (by due date).")
+chosen = drill.choose(view, trends["period"], "dl", with_line=False)
+if chosen is not None:
+    start, end, _ = chosen
+    lines = get(Q.DELIVERY_LINES, None, start, end, view.where("otd"))
+    drill.rows_table(ctx, lines, "order lines due", "dl")

@@ -1,13 +1,15 @@
-"""OEE: availability x performance x quality by line, and where planned time is lost."""
+"""OEE: availability x performance x quality by line, where planned time is lost, and
+the production rows behind any point."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from kpi import charts, views
-from kpi.catalogue import Dim
+from kpi.catalogue import Dim, Grain
+from kpi.drilldown import wide_by_line
 from kpi.lines import LABEL
-from ui import widgets
+from ui import drill, widgets
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
@@ -27,7 +29,25 @@ for column, t in zip(st.columns(len(tiles)), tiles, strict=True):
         widgets.tile(t)
 
 overall = get(Q.KPI_FRAME, ("oee",), view, near_band=band)
-widgets.chart(charts.trend(overall, "oee"), ["oee"], newest, key="oee_trend")
+trend = charts.trend(overall, "oee")
+event = widgets.chart(trend, ["oee"], newest, key="oee_trend", select=True)
+drill.follow_click(event, trend, "oee", "oee_trend")
+
+st.subheader("OEE by line")
+lines_trend = get(Q.KPI_FRAME, ("oee",), view, by=(Dim.LINE,), near_band=band)
+by_line_fig = charts.trend(lines_trend, "oee", LABEL, title="OEE by line")
+event = widgets.chart(by_line_fig, ["oee"], newest, key="oee_by_line", select=True)
+drill.follow_click(event, by_line_fig, "oee", "oee_by_line")
+totals = get(
+    Q.KPI_FRAME, ("oee", *FACTORS), view, by=(Dim.LINE,), grain=Grain.TOTAL, near_band=band
+)
+table = wide_by_line(totals, ["oee", *FACTORS])
+widgets.table(
+    table,
+    "oee_by_line",
+    key="oee_line_table",
+    column_config=widgets.percent_columns(table, ["oee", *FACTORS, "target"]),
+)
 
 st.subheader("A × P × Q by line")
 st.caption(
@@ -50,3 +70,11 @@ else:
     widgets.chart(fig, ["oee", *FACTORS], newest, key="oee_waterfall")
     minutes = {"minutes": st.column_config.NumberColumn("minutes", format="%.0f")}
     widgets.table(steps, "oee_waterfall", key="oee_steps", column_config=minutes)
+
+st.subheader("Drill down to the production rows")
+st.caption("Click a point on a trend above, or choose the period and line here.")
+chosen = drill.choose(view, overall["period"], "oee")
+if chosen is not None:
+    start, end, where = chosen
+    rows = get(Q.DRILL_ROWS, "oee", start, end, view.where("oee") | where)
+    drill.rows_table(ctx, rows, "production rows (shift x machine x product)", "oee")

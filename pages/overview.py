@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from kpi import views
+from kpi.drilldown import readable_misses
 from ui import widgets
 from ui.alerts import alerts_panel
 from ui.data import Q, get
@@ -40,13 +41,7 @@ if misses.empty and all(t.value != t.value for t in tiles):
 elif misses.empty:
     st.success("Every KPI with a target meets it in the current period.", icon=":material/check:")
 else:
-    shown = misses.drop(columns=["kpi"]).rename(columns={"label": "KPI"})
-    widgets.table(
-        shown,
-        "target_misses",
-        key="misses",
-        column_config=widgets.percent_columns(shown, ["value", "target", "gap"]),
-    )
+    widgets.table(readable_misses(misses), "target_misses", key="misses")
     st.subheader("Drill down")
     options = list(misses.index)
     pick = st.selectbox(

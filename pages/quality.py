@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from kpi import charts
 from kpi.catalogue import CATALOGUE, Dim, Grain
-from kpi.lines import LABEL, line_label
-from kpi.views import period_end
-from ui import widgets
+from kpi.lines import LABEL
+from ui import drill, widgets
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
@@ -30,19 +28,20 @@ if trends.dropna(subset=["value"]).empty:
     widgets.empty("No production data in the selected window.")
     st.stop()
 
-selected = None
 for tab, kpi in zip(st.tabs([CATALOGUE[k].label for k in KPIS]), KPIS, strict=True):
     with tab:
         column = LABEL if split is Dim.LINE else split.value if split else None
         fig = charts.trend(trends, kpi, column)
         event = widgets.chart(fig, [kpi], newest, key=f"trend_{kpi}", select=True)
-        points = (event or {}).get("selection", {}).get("points", []) if event else []
-        selected = selected or (points[0] if points else None)
+        drill.follow_click(event, fig, "q", f"trend_{kpi}")
 
 st.subheader("Where the losses come from")
-pareto = get(Q.DEFECT_PARETO, view.date_from, view.date_to, view.where("defects"))
+pareto = get(Q.DEFECT_PARETO, view.date_from, view.date_to, view.where("defects"), split=split)
 if not pareto.empty:
-    fig = charts.pareto(pareto, "defect", "quantity", "Defects by code (Pareto)")
+    by_what = "code" if split is None else f"{split.value} and code"
+    fig = charts.pareto(
+        pareto, "where" if split else "defect", "quantity", f"Defects by {by_what} (Pareto)"
+    )
     widgets.chart(fig, ["defects"], newest, key="defect_pareto")
 else:
     scrap = get(
@@ -53,28 +52,14 @@ else:
     widgets.chart(fig, ["units_scrapped"], newest, key="scrap_pareto")
 
 st.subheader("Drill down to the shift rows")
-periods = sorted(pd.to_datetime(trends["period"].dropna()).dt.date.unique(), reverse=True)
-if selected and "x" in selected:
-    st.session_state["q_period"] = pd.Timestamp(selected["x"]).date()
-c1, c2 = st.columns(2)
-period = c1.selectbox(f"{view.grain.value.capitalize()} starting", periods, key="q_period")
-lines = {line_label(p, ln): {"plant": p, "line": ln}
-         for p, ls in get(Q.PLANTS_AND_LINES).items() for ln in ls}  # fmt: skip
-line = c2.selectbox("Line", ["All lines", *lines], key="q_line")
-where = view.where("scrap_rate") | lines.get(line, {})
-rows = get(
-    Q.DRILL_ROWS, "scrap_rate", period, min(period_end(view.grain, period), view.date_to), where
-)
-if rows.empty:
-    st.info("No production rows for this period and line.")
-else:
-    rows = rows.drop(columns=["replaced_by"], errors="ignore")
-    rows = rows.assign(scrap_rate=rows["units_scrapped"] / rows["units_produced"])
-    st.caption(f"{len(rows)} production rows (shift x machine x product), with their batch.")
-    widgets.table(
-        rows,
-        "quality_rows",
-        key="q_rows",
-        height=360,
-        column_config=widgets.percent_columns(rows, ["scrap_rate"]),
+st.caption("Click a point on a trend above, or choose the period and line here.")
+chosen = drill.choose(view, trends["period"], "q")
+if chosen is not None:
+    start, end, where = chosen
+    rows = get(Q.DRILL_ROWS, "scrap_rate", start, end, view.where("scrap_rate") | where)
+    if not rows.empty:
+        rows = rows.assign(scrap_rate=rows["units_scrapped"] / rows["units_produced"])
+    config = widgets.percent_columns(rows, ["scrap_rate"])
+    drill.rows_table(
+        ctx, rows, "production rows (shift x machine x product)", "q", column_config=config
     )

@@ -36,7 +36,7 @@ def test_backup_and_restore_round_trip_through_the_cli(tmp_path: Path, db_url: s
     assert made.returncode == 0, made.stderr
     assert (target.parent / "monday.duckdb.archive").is_dir()
     assert run_cli("backup", str(target), "--db", db_url).returncode == 2  # never overwrite
-    assert run_cli("undo", "1", "--db", db_url).returncode == 0
+    assert run_cli("undo", "1", "--yes", "--db", db_url).returncode == 0
     restored = run_cli("restore", str(target), "--db", db_url)
     assert restored.returncode == 0, restored.stderr
     settings = load_settings(db_url)

@@ -102,3 +102,29 @@ def test_bars_by_status_colours_and_targets():
     assert list(bars.y) == ["B", "A"] and list(bars.x) == [0.5, 0.99]
     assert list(bars.marker.color) == [charts.STATUS_COLORS["missed"], charts.STATUS_COLORS["met"]]
     assert list(targets.x) == [0.98, 0.98]
+
+
+@pytest.mark.parametrize(
+    ("low", "high"), [(0.0185, 0.0195), (0.019, 0.0193), (0.955, 0.975), (0.70, 0.86), (0.0, 1.0)]
+)
+def test_ratio_ticks_never_repeat_a_label(low: float, high: float) -> None:
+    """Failed before: 1.85 %..1.95 % got '.1%', so ticks read '1.9 %, 1.9 %, 1.9 %'."""
+    from kpi.charts import ratio_tickformat
+
+    decimals = int(ratio_tickformat(pd.Series([low, high]))[1])
+    ticks = [low + (high - low) * i / 10 for i in range(11)]
+    labels = [f"{t * 100:.{decimals}f}" for t in ticks]
+    assert len(set(labels)) == len(labels), labels
+    assert decimals <= 3
+
+
+def test_legends_sit_below_the_plot_clear_of_the_modebar() -> None:
+    from kpi import charts
+
+    frame = pd.DataFrame(
+        {"period": ["2026-01-05", "2026-01-05"], "kpi": ["oee", "oee"], "value": [0.7, 0.8],
+         "line_label": ["Plant 1 · L1", "Plant 1 · L2"], "target": [0.85, 0.85],
+         "status": ["missed", "near"]}
+    )  # fmt: skip
+    fig = charts.trend(frame, "oee", "line_label")
+    assert fig.layout.legend.y < 0 and fig.layout.legend.yanchor == "top"

@@ -35,9 +35,9 @@ def test_ingest_batches_undo_round_trip(db_url: str) -> None:
     assert ledger.returncode == 0
     assert "production.csv" in ledger.stdout and "active" in ledger.stdout
 
-    undone = run_cli("undo", "1", "--db", db_url)
+    undone = run_cli("undo", "1", "--yes", "--db", db_url)
     assert undone.returncode == 0 and "batch 1 undone" in undone.stdout
-    twice = run_cli("undo", "1", "--db", db_url)
+    twice = run_cli("undo", "1", "--yes", "--db", db_url)
     assert twice.returncode == 1 and "already undone" in twice.stderr
 
 

@@ -164,6 +164,7 @@ def test_undo_the_last_batch(demo_db: str):
     newest = int(store.list_batches(_engine(demo_db)).iloc[0]["batch_id"])
     assert at.selectbox(key="batch_pick").value == newest  # newest first
     at.button(key="undo").click().run()
+    at.button(key="undo_confirm").click().run()  # the undo asks first
     assert not at.exception
     assert any("undone" in s.value for s in at.success)
     batches = store.list_batches(_engine(demo_db))

@@ -116,3 +116,19 @@ def test_spc_page_on_a_window_without_data_says_so(demo_db: str):  # noqa: F811
     assert at.selectbox(key="spc_chart").value == "imr"
     assert "No downtime data in the selected window" in " ".join(i.value for i in at.info)
     assert not at.get("plotly_chart")
+
+
+def test_a_new_action_shows_in_the_list_at_once(demo_db: str):  # noqa: F811
+    """Failed before: the list was drawn before the click and still said there were none."""
+    at = _open(PageId.ACTIONS, {})
+    before = len(list_actions(_engine(demo_db)))
+    at.text_area(key="ca_desc").input("L5 scrap drift")
+    at.text_input(key="ca_owner").input("Ana")
+    at.button(key="ca_create").click().run()
+    assert not at.exception
+    assert any("opened" in s.value for s in at.success)
+    listed = next(d.value for d in at.dataframe if "action_id" in d.value.columns)
+    assert len(listed) == before + 1 and "L5 scrap drift" in set(listed["description"])
+    assert not [c for c in at.caption if "No corrective actions match" in c.value]
+    new_id = int(list_actions(_engine(demo_db)).iloc[0]["action_id"])
+    assert at.selectbox(key="ca_pick").value == new_id

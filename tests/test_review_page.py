@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 import streamlit as st
+from streamlit.proto.Metric_pb2 import Metric
 
 from kpi import store
 from kpi.auth import Role, User
@@ -198,3 +199,23 @@ def test_a_server_set_to_native_pdf_charts_never_starts_a_browser(demo_db, monke
     monkeypatch.delenv(rw.PDF_CHARTS_ENV)
     with pytest.raises(AssertionError, match="renderer was started"):
         rw.pdf_options()  # the default would start one
+
+
+def test_a_fall_is_shown_as_a_fall_in_the_change_badges(demo_db: str):
+    """st.metric reads only an ASCII '-' as negative: '−0.2 pp' (U+2212) showed green and
+    up. Failed before: the deltas kept the typographic minus."""
+    at = _review(open_page(PageId.REVIEW), "2026-Q3")
+    engine = _engine(demo_db)
+    pack = prepare(engine, make_request("2026-Q3", "previous", AS_OF))
+    engine.dispose()
+    shown = {m.label: m.proto for m in at.metric}
+    falls = [o for o in pack.objectives if o.change == o.change and o.change < 0]
+    assert falls, "the demo's Q3 has KPIs that fell"
+    for o in falls:
+        metric = shown[o.label]
+        if metric.delta.startswith("±"):  # rounds to zero: no arrow, no colour
+            assert metric.direction == Metric.MetricDirection.NONE
+            continue
+        assert metric.direction == Metric.MetricDirection.DOWN, (o.label, metric.delta)
+        worse = o.direction.value == "higher"
+        assert metric.color == (Metric.MetricColor.RED if worse else Metric.MetricColor.GREEN)

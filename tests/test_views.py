@@ -12,6 +12,7 @@ from golden.kpi_fixtures import load_golden
 
 from kpi import views
 from kpi.catalogue import Grain, Unit
+from kpi.drilldown import readable_misses
 from kpi.exports import neutralise_cell, to_csv_bytes, to_xlsx_bytes
 from kpi.metrics import compute, make_query
 
@@ -80,3 +81,20 @@ def test_exports_neutralise_formulas_but_keep_numbers():
     sheet = book["t"]
     assert sheet["A2"].value == "'=HYPERLINK(1)" and sheet["A2"].data_type == "s"
     assert sheet["B2"].value == -0.1
+
+
+def test_one_formatter_for_changes_and_gaps() -> None:
+    """Failed before: counts got '+23.0' and days lost their unit; gaps showed as %."""
+    assert views.format_delta(123, 100, Unit.COUNT) == "+23"
+    assert views.format_delta(1_100, 100, Unit.UNITS) == "+1,000"
+    assert views.format_delta(2.5, 1.0, Unit.DAYS) == "+1.5 d"
+    misses = pd.DataFrame(
+        {"kpi": ["scrap_rate", "otd"], "label": ["Scrap rate", "On-time delivery"],
+         "scope": ["all", "customer"], "scope_value": ["all", "Acme"], "plant": [None, None],
+         "value": [0.0744, 0.951], "target": [0.02, 0.98], "gap": [0.0544, -0.029]}
+    )  # fmt: skip
+    shown = readable_misses(misses)
+    assert list(shown["value"]) == ["7.4 %", "95.1 %"]
+    assert list(shown["target"]) == ["2.0 %", "98.0 %"]
+    assert list(shown["gap"]) == ["+5.4 pp", "-2.9 pp"]
+    assert "kpi" not in shown.columns and "KPI" in shown.columns

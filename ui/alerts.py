@@ -80,9 +80,14 @@ def alerts_panel(ctx) -> None:
 def _alert_row(ctx, alert: lib.Alert, acked: bool, by: str, editor: bool, i: int) -> None:
     icon = ":material/query_stats:" if alert.kind is lib.AlertKind.SPC_SIGNAL else ":material/flag:"
     with st.container(border=True):
-        text, chart, act, ack = st.columns([6, 1.3, 1.6, 1.3])
+        text, controls = st.columns([3, 2], vertical_alignment="center")
         acked_by = f"  \n*acknowledged by {md(by)}*" if acked else ""
         text.markdown(f"{icon} {md(alert.message)}{acked_by}")
+        # one row sized to its labels, wrapping when narrow: fixed columns cut them
+        # ("Corrective ac", "Acknow…")
+        chart = act = ack = controls.container(
+            horizontal=True, horizontal_alignment="right", vertical_alignment="center"
+        )
         chart.page_link("pages/spc.py", label="Chart", icon=":material/show_chart:",
                         query_params=alert.link_params() | {FOCUS: "1"})  # fmt: skip
         params = {"alert": alert.alert_id, "kpi": alert.kpi, "period": str(alert.period),

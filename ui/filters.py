@@ -50,7 +50,7 @@ def to_params(filters: Filters) -> dict[str, str]:
     return params
 
 
-def _valid(filters: Filters, lines: dict[str, list[str]]) -> Filters:
+def valid(filters: Filters, lines: dict[str, list[str]]) -> Filters:
     """Drop a plant or line the database does not know (or a line outside the plant)."""
     plant = filters.plant if filters.plant in lines else None
     allowed = lines.get(plant, []) if plant else [x for ls in lines.values() for x in ls]
@@ -61,7 +61,7 @@ def sidebar(default: Filters, lines: dict[str, list[str]]) -> Filters:
     """Draw the filter widgets and return the current view (also written to the URL)."""
     if STATE not in st.session_state:
         st.session_state[STATE] = from_params(dict(st.query_params.to_dict()), default)
-    current = _valid(st.session_state[STATE], lines)
+    current = valid(st.session_state[STATE], lines)
     if st.session_state.pop(REFRESH, False):
         current = replace(current, date_from=default.date_from, date_to=default.date_to)
         for key in (_KEYS["from"], _KEYS["to"]):

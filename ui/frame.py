@@ -16,7 +16,7 @@ from kpi import clock, lease
 from kpi.auth import DEMO_USER, Role, User
 from kpi.settings import Settings
 from kpi.views import Filters
-from ui import bootstrap, cache_guard, filters, session, sign_in_cookie
+from ui import bootstrap, cache_guard, filters, kiosk, session, sign_in_cookie
 from ui.data import Q, get
 from ui.registry import BY_ID, PageId, PageSpec, Section, allowed, visible
 from ui.safe import md
@@ -42,12 +42,15 @@ class Context:
 def frame(page: PageId) -> Context:
     """Set up the page; stops the script with a message when the user may not see it."""
     spec = BY_ID[page]
+    wall = kiosk.active()
     st.set_page_config(
         page_title=f"{spec.label} · {APP_TITLE}",
         page_icon=":material/factory:",
         layout="wide",
-        initial_sidebar_state="expanded",
+        initial_sidebar_state="collapsed" if wall else "auto",  # collapsed on a phone
     )
+    if wall:
+        kiosk.style()
     lease.set_announcer(lambda text: st.toast(text, icon=":material/hourglass_top:"))
     try:
         engine = bootstrap.engine()
@@ -67,6 +70,8 @@ def frame(page: PageId) -> Context:
     conf = (
         replace(bootstrap.settings(), user=user.name) if user != DEMO_USER else bootstrap.settings()
     )
+    if wall:
+        return _wall_screen(spec, conf, engine, user)
     nav = st.sidebar.container()
     view = _filters(spec)
     _navigation(nav, user, view)
@@ -78,6 +83,16 @@ def frame(page: PageId) -> Context:
             icon=":material/lock_open:",
         )
     st.title(spec.label)
+    return Context(spec, conf, engine, view, user)
+
+
+def _wall_screen(spec: PageSpec, conf: Settings, engine: sa.Engine, user: User) -> Context:
+    """Kiosk mode: filters from the URL, a large title and the auto-refresh stamp."""
+    view = kiosk.view(get(Q.DEFAULT_FILTERS), get(Q.PLANTS_AND_LINES))
+    left, right = st.columns([5, 1], vertical_alignment="bottom")
+    left.title(md(kiosk.title(spec.label, view)))
+    with right:
+        kiosk.auto_refresh(engine)
     return Context(spec, conf, engine, view, user)
 
 

@@ -89,15 +89,23 @@ def objective_table(pack: Pack) -> None:
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
+def _delta(o) -> dict:
+    """st.metric's delta: it reads only an ASCII '-' as a fall (the pack's typographic
+    '−' showed a fall green and up), and a change that rounds to zero gets no colour."""
+    change = L.change_text(o).replace("\u2212", "-")
+    if change.startswith("±"):
+        return {"delta": change, "delta_color": "off", "delta_arrow": "off"}
+    better_up = o.direction.value == "higher"
+    return {"delta": change, "delta_color": "normal" if better_up else "inverse"}
+
+
 def objectives_block(pack: Pack, kpis: tuple[str, ...]) -> None:
     """Per KPI: value, target and status badge, the change sentence, a small trend chart."""
     for kpi in kpis:
         o = pack.objective(kpi)
         left, right = st.columns([2, 3])
         with left:
-            better_up = o.direction.value == "higher"
-            st.metric(o.label, L.fmt(o.value, o.unit), delta=L.change_text(o),
-                      delta_color="normal" if better_up else "inverse")  # fmt: skip
+            st.metric(o.label, L.fmt(o.value, o.unit), **_delta(o))
             if o.has_target:
                 color, icon = BADGE.get(o.status or "", MISSED_BADGE)
                 st.badge(f"{L.STATUS_TEXT.get(o.status)} · target {L.target_text(o)}",

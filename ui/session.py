@@ -9,10 +9,12 @@ so a replayed widget event cannot set it.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 import streamlit as st
 
-from kpi import auth, sign_in
+from kpi import auth, display_tokens, sign_in
 from kpi.auth import Action, User
 from ui import sign_in_cookie
 from ui.safe import md
@@ -20,6 +22,8 @@ from ui.safe import md
 USER_KEY = "_kpi_signed_in_user"
 NOTICE_KEY = "_kpi_sign_in_notice"
 TOKEN_KEY = "_kpi_sign_in_token"
+DISPLAY_KEY = "_kpi_display_token"
+DISPLAY_COOKIE_LIFETIME = dt.timedelta(days=400)  # a screen lives until its token is revoked
 
 
 def oidc_configured() -> bool:
@@ -34,7 +38,11 @@ def current_user(engine: sa.Engine) -> User | None:
 
     The role is read from the accounts table on every call, never from a copy in the
     session: a demoted user loses rights at the next action, a deleted one is signed out.
+    A wall screen's display token comes first: it works with any way of signing in.
     """
+    display = _display_user(engine)
+    if display is not None:
+        return display
     if oidc_configured():
         if not st.user.is_logged_in:
             return None
@@ -57,9 +65,42 @@ def current_user(engine: sa.Engine) -> User | None:
     return user
 
 
+def _display_user(engine: sa.Engine) -> User | None:
+    """A wall screen's read-only user: from ``?token=`` (then taken out of the URL), from
+    this session (checked again at every run, so a revoke ends it), or from the cookie
+    the screen kept across a browser refresh. None: this is no display session."""
+    url_token = st.query_params.get("token")
+    if url_token:
+        del st.query_params["token"]  # out of the address bar, history and screenshots
+        return _open_display(engine, url_token)
+    token = st.session_state.get(DISPLAY_KEY)
+    if token is not None:
+        user = display_tokens.user_for(engine, token)
+        if user is None:
+            _end_session("This screen's display token was revoked; ask an admin for a new one.")
+        return user
+    cookie = sign_in_cookie.browser_token()
+    if USER_KEY not in st.session_state and display_tokens.is_display_token(cookie):
+        return _open_display(engine, cookie)
+    return None
+
+
+def _open_display(engine: sa.Engine, token: str) -> User | None:
+    user = display_tokens.opened(engine, token, client_id())
+    if user is None:
+        _end_session("This display token is unknown or was revoked; ask an admin for a new one.")
+        return None
+    st.session_state.pop(USER_KEY, None)
+    st.session_state.pop(TOKEN_KEY, None)
+    st.session_state[DISPLAY_KEY] = token
+    sign_in_cookie.remember(token, DISPLAY_COOKIE_LIFETIME)
+    return user
+
+
 def _end_session(notice: str) -> None:
     st.session_state.pop(USER_KEY, None)
     st.session_state.pop(TOKEN_KEY, None)
+    st.session_state.pop(DISPLAY_KEY, None)
     st.session_state[NOTICE_KEY] = notice
     sign_in_cookie.forget()
 
@@ -139,6 +180,9 @@ def sign_out() -> None:
     from ui import bootstrap  # late: bootstrap opens the engine, session is imported early
 
     user, token = st.session_state.pop(USER_KEY, None), st.session_state.pop(TOKEN_KEY, None)
+    display = st.session_state.pop(DISPLAY_KEY, None)
+    if display is not None:  # a screen that leaves: its token stays valid for next time
+        user = display_tokens.user_for(bootstrap.engine(), display)
     if user is not None:
         sign_in.sign_out(bootstrap.engine(), user.name, token)
     sign_in_cookie.forget()

@@ -19,7 +19,7 @@ import streamlit as st
 from kpi import sign_in
 
 COOKIE = "kpi_session"
-_PENDING = "_kpi_cookie_pending"  # ("set", token) or ("delete", "")
+_PENDING = "_kpi_cookie_pending"  # ("set", token, lifetime) or ("delete", "")
 
 
 def browser_token() -> str | None:
@@ -28,8 +28,8 @@ def browser_token() -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def remember(token: str) -> None:
-    st.session_state[_PENDING] = ("set", token)
+def remember(token: str, lifetime: dt.timedelta = sign_in.TOKEN_LIFETIME) -> None:
+    st.session_state[_PENDING] = ("set", token, lifetime)
 
 
 def forget() -> None:
@@ -46,7 +46,7 @@ def write_pending() -> None:
     manager = stx.CookieManager(key="kpi_cookie_manager")
     if pending[0] == "set":
         secure = str(st.context.url or "").startswith("https://")
-        expires = dt.datetime.now(dt.UTC) + sign_in.TOKEN_LIFETIME
+        expires = dt.datetime.now(dt.UTC) + pending[2]
         manager.set(
             COOKIE, pending[1], key="kpi_cookie_set", expires_at=expires,
             same_site="strict", secure=secure or None,

@@ -12,7 +12,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from kpi import store, summary
 from kpi.auth import Action
-from kpi.ingest import IngestResult, Outcome, UndoRefused, undo_batch
+from kpi.ingest import IngestResult, Outcome, UndoRefused, undo_batch, undo_preview
 from kpi.ingest.imports import import_file
 from kpi.ingest.load import PLAIN, Options
 from kpi.profile_drafts import upload_path
@@ -24,6 +24,8 @@ from ui.safe import md
 
 RESULTS = "upload_results"
 UNDO_MESSAGE = "undo_message"
+PICK_GENERATION = "_batch_pick_generation"
+UNDO_ASKED = "_undo_asked"  # the batch whose undo waits for a yes
 
 
 def preview_of(upload, sheet: str = "") -> Preview:
@@ -106,7 +108,7 @@ def commit(ctx: Context, files: list, plans: list[Plan], options: Options = PLAI
     st.session_state[RESULTS] = results
     loaded = [r.batch_id for r in results if r.outcome is Outcome.LOADED and r.batch_id]
     if loaded:  # show the new batch in the history (set, so the browser shows it too)
-        st.session_state["batch_pick"] = max(loaded)
+        st.session_state[pick_key()] = max(loaded)
     if loaded:
         data.clear()
         filters.follow_new_data()
@@ -179,7 +181,7 @@ def history(ctx: Context) -> None:
         "Batch",
         list(by_id.index),
         format_func=lambda i: batch_label(by_id.loc[i]),
-        key="batch_pick",
+        key=pick_key(),
     )
     row = by_id.loc[pick]
     c1, c2, _ = st.columns([2, 2, 4])
@@ -194,12 +196,40 @@ def history(ctx: Context) -> None:
             on_click="ignore",
         )
     if row["status"] == store.BatchStatus.ACTIVE and c2.button(
-        f"Undo batch {row['batch_id']}", icon=":material/undo:", key="undo"
+        f"Undo batch {row['batch_id']}…", icon=":material/undo:", key="undo"
     ):
-        _undo(ctx, int(row["batch_id"]))
+        st.session_state[UNDO_ASKED] = int(row["batch_id"])
+    if st.session_state.get(UNDO_ASKED) == int(row["batch_id"]):
+        _ask_undo(ctx, int(row["batch_id"]))
     message = st.session_state.pop(UNDO_MESSAGE, None)
     if message:
         (st.success if message[0] else st.error)(md(message[1]))
+
+
+def _ask_undo(ctx: Context, batch_id: int) -> None:
+    """What the undo removes and restores, and the buttons that confirm or cancel it."""
+    preview = undo_preview(ctx.engine, batch_id)
+    if preview.refused:
+        st.session_state.pop(UNDO_ASKED, None)
+        st.error(md(preview.refused))
+        return
+    with st.container(border=True):
+        head, *items = preview.lines()
+        st.markdown(f"**{md(head)}**\n\n" + "\n".join(f"- {md(i.strip())}" for i in items))
+        yes, no, _ = st.columns([2, 2, 4])
+        if yes.button(f"Yes, undo batch {batch_id}", type="primary", key="undo_confirm"):
+            st.session_state.pop(UNDO_ASKED, None)
+            _undo(ctx, batch_id)
+        if no.button("Cancel", key="undo_cancel"):
+            st.session_state.pop(UNDO_ASKED, None)
+            st.rerun()
+
+
+def pick_key() -> str:
+    """The batch picker's key. It changes after an undo: the browser kept showing the
+    old label ("active") of a still-selected option whose label had changed."""
+    generation = st.session_state.get(PICK_GENERATION, 0)
+    return "batch_pick" if generation == 0 else f"batch_pick_{generation}"
 
 
 def _undo(ctx: Context, batch_id: int) -> None:
@@ -210,6 +240,8 @@ def _undo(ctx: Context, batch_id: int) -> None:
         st.session_state[UNDO_MESSAGE] = (False, str(refused))
     else:
         st.session_state[UNDO_MESSAGE] = (True, outcome)  # the rerun's frame rebuilds summaries
+        st.session_state[PICK_GENERATION] = st.session_state.get(PICK_GENERATION, 0) + 1
+        st.session_state[pick_key()] = batch_id
         data.clear()
         filters.follow_new_data()
     st.rerun()

@@ -44,7 +44,13 @@ def tile(t: Tile) -> None:
 
 
 def chart(fig, kpis: Iterable[str], newest: dt.date | None, key: str, select: bool = False):
-    """A plotly chart with the definition of its KPIs and the date of the newest data."""
+    """A plotly chart with the definition of its KPIs and the date of the newest data.
+
+    A chart whose points can be clicked (``select``) hovers the closest point: with
+    plotly's "x unified" hover a click selects nothing, so the drill-down never heard it.
+    """
+    if select:
+        fig.update_layout(hovermode="closest")
     event = st.plotly_chart(
         fig,
         width="stretch",

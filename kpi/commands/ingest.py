@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from kpi import lease, profiles, store
 from kpi.cli import UsageError, add_db_option
-from kpi.ingest import IngestResult, Outcome, UndoRefused, disk, intake, undo_batch
+from kpi.ingest import IngestResult, Outcome, UndoRefused, disk, intake, undo_batch, undo_preview
 from kpi.ingest.imports import import_file
 from kpi.ingest.load import Options
 from kpi.ingest.problems import FileRejected
@@ -54,8 +54,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_db_option(listing)
     listing.set_defaults(func=run_batches)
 
-    undo = subparsers.add_parser("undo", help="revert a batch and restore what it replaced")
+    undo = subparsers.add_parser(
+        "undo",
+        help="revert a batch and restore what it replaced",
+        description="Print what undoing the batch removes and restores (rows, dates) and "
+        "ask for confirmation. Exit code 0 when undone, 1 when refused or declined, 2 "
+        "without a terminal to ask and without --yes.",
+    )
     undo.add_argument("batch_id", type=int, metavar="BATCH_ID")
+    undo.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
     undo.add_argument("--user", help="who is undoing (default: $KPI_USER or login name)")
     add_db_option(undo)
     undo.set_defaults(func=run_undo)
@@ -201,11 +208,36 @@ def run_batches(args: argparse.Namespace) -> int:
 
 
 def run_undo(args: argparse.Namespace) -> int:
+    """Preview, ask, undo. The question is asked outside any turn on the database file,
+    so the app and cron keep working while the terminal waits for an answer."""
     settings = load_settings(args.db, args.user)
     engine = store.create_engine(settings)
+    with lease.turn(settings.duckdb_path):
+        preview = undo_preview(engine, args.batch_id)
+    if preview.refused:
+        print(f"error: {preview.refused}", file=sys.stderr)
+        return 1
+    print("\n".join(preview.lines()))
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "not undone: no terminal to confirm on; add --yes to undo from a script"
+            )
+        if not _confirmed(f"Undo batch {args.batch_id}? [y/N] "):
+            print("not undone; nothing changed")
+            return 1
     try:
-        print(undo_batch(engine, settings, args.batch_id))
-    except UndoRefused as refused:
+        with lease.turn(settings.duckdb_path):
+            print(undo_batch(engine, settings, args.batch_id))
+    except UndoRefused as refused:  # changed between the preview and the answer
         print(f"error: {refused}", file=sys.stderr)
         return 1
     return 0
+
+
+def _confirmed(question: str) -> bool:
+    """A yes on the terminal; anything else, or end of input, is a no."""
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False

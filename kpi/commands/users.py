@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 
-from kpi import auth, store
+from kpi import auth, display_tokens, store
 from kpi.cli import UsageError, add_db_option
 from kpi.settings import load_settings
 
@@ -31,6 +31,49 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--user", help="who makes the change (default: login name)")
         add_db_option(sub)
         sub.set_defaults(func=run)
+    _register_display_tokens(actions)
+
+
+def _register_display_tokens(actions: argparse._SubParsersAction) -> None:
+    display = actions.add_parser(
+        "display-token",
+        help="read-only tokens for wall screens (viewer rights)",
+        description="Create, revoke or list the tokens wall screens open the app with: "
+        "URL?kiosk=1&token=TOKEN. The token is printed once; only its hash is stored.",
+    )
+    steps = display.add_subparsers(dest="step", required=True, metavar="STEP")
+    create = steps.add_parser("create", help="a new token for a named display")
+    create.add_argument("name")
+    revoke = steps.add_parser("revoke", help="end a display's token")
+    revoke.add_argument("name")
+    listing = steps.add_parser("list", help="displays, when created and last used")
+    for sub in (create, revoke, listing):
+        sub.add_argument("--user", help="who makes the change (default: login name)")
+        add_db_option(sub)
+        sub.set_defaults(func=run_display_token)
+
+
+def run_display_token(args: argparse.Namespace) -> int:
+    settings = load_settings(args.db, args.user)
+    engine = store.create_engine(settings)
+    try:
+        if args.step == "create":
+            token = display_tokens.create(engine, args.name, settings.user)
+            print(f"display token for '{args.name}' (shown once; keep it like a password):")
+            print(token)
+            print(f"open on the screen: http://HOST:8501/overview?kiosk=1&token={token}")
+        elif args.step == "revoke":
+            display_tokens.revoke(engine, args.name, settings.user)
+            print(f"revoked the display token of '{args.name}'")
+        else:
+            for t in display_tokens.list_tokens(engine):
+                state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "live"
+                used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+                made = f"created {t.created_at:%Y-%m-%d} by {t.created_by}"
+                print(f"{t.name}\t{state}\t{made}\tlast used {used}")
+    except auth.AuthError as exc:
+        raise UsageError(str(exc)) from None
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
