@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests import pg
-from tests.test_browser import ARGS, CHROMIUM, ERROR, ROOT, _free_port, _settle, _wait_healthy
+from tests.test_browser import ARGS, CHROMIUM, ERROR, ROOT, _settle, running_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,24 +49,11 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     with pg.database() as db:
         env["KPI_DB_URL"] = db
         _cli("ingest", str(SAMPLES / "production.csv"), str(SAMPLES / "downtime.csv"), db=db)
-        procs, urls = [], []
-        for name in ("a", "b"):
-            port = _free_port()
-            with (folder / f"{name}.log").open("w") as log:
-                procs.append(subprocess.Popen(
-                    [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless",
-                     "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
-                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                ))  # fmt: skip
-            urls.append(f"http://127.0.0.1:{port}")
-        try:
-            for url, proc in zip(urls, procs, strict=True):
-                _wait_healthy(url, proc)
-            yield urls[0], urls[1], db, folder
-        finally:
-            for proc in procs:
-                proc.terminate()
-                proc.wait(timeout=15)
+        with (
+            running_app(folder, env, name="a") as a,
+            running_app(folder, env, name="b") as b,
+        ):
+            yield a, b, db, folder
 
 
 @pytest.fixture(scope="module")
