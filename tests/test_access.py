@@ -108,6 +108,7 @@ def test_admin_adds_a_user_on_the_users_page_and_it_is_audited(demo_db: str) -> 
     assert store.list_audit(engine).loc[0, "user_name"] == "root"
 
 
+@pytest.mark.duckdb_only  # DuckDB's file sandbox; a server reads no client files
 def test_the_app_engine_cannot_touch_files_outside_its_folders(empty_db: str) -> None:
     import sqlalchemy as sa
 
