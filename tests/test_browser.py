@@ -8,6 +8,7 @@ never downloaded.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -67,27 +68,33 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None
     raise TimeoutError("streamlit did not become healthy")
 
 
-def launch_app(folder: Path, timeout: float = 90) -> tuple[subprocess.Popen, str]:
-    """``streamlit run app.py`` on a free loopback port against a database in ``folder``."""
-    port = _free_port()
+def app_env(folder: Path, **extra: str) -> dict[str, str]:
+    """The environment of an app under test: its database in ``folder``, the demo seeded."""
     env = {**os.environ, "KPI_DB_URL": f"duckdb:///{folder / 'kpi.duckdb'}", "KPI_USER": "qa"}
     env.pop("KPI_NO_DEMO", None)
     env.pop("KPI_ARCHIVE_DIR", None)
-    with (folder / "streamlit.log").open("w") as log:  # the child keeps its own handle
+    return {**env, **extra}
+
+
+@contextlib.contextmanager
+def running_app(
+    folder: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 90,
+    address: str = "127.0.0.1",
+    name: str = "streamlit",
+) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port, healthy, stopped afterwards; yields its URL."""
+    port = _free_port()
+    with (folder / f"{name}.log").open("w") as log:  # the child keeps its own handle
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+             "--server.port", str(port), "--server.address", address],
+            cwd=ROOT, env=env or app_env(folder), stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    _wait_healthy(url, proc, timeout)
-    return proc, url
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    proc, url = launch_app(tmp_path_factory.mktemp("browser"))
     try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(url, proc, timeout)
         yield url
     finally:
         proc.terminate()
@@ -95,6 +102,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_app(tmp_path_factory.mktemp("browser")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM, ERROR, ROOT, _open, _settle, launch_app
+from tests.test_browser import CHROMIUM, ERROR, ROOT, _open, _settle, running_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -31,15 +31,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(folder: Path) -> Iterator[str]:
-    proc, url = launch_app(folder, timeout=180)
-    try:
+    with running_app(folder, timeout=180) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 
 from kpi import store, views
 from kpi.settings import load_settings
-from tests.test_browser import ARGS, CHROMIUM, ERROR, ROOT, _free_port, _settle, _wait_healthy
+from tests.test_browser import ARGS, CHROMIUM, ERROR, ROOT, _settle, running_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -51,24 +51,10 @@ def wall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, s
     _cli("users", "add", "root", "--role", "admin", "--password-stdin", db=db)
     made = _cli("users", "display-token", "create", "Hall 1", db=db)
     token = next(w for w in made.stdout.split() if w.startswith("kd_"))
-    port = _free_port()
     env = {**os.environ, "KPI_DB_URL": db, "KPI_USER": "qa"}
     env.pop("KPI_NO_DEMO", None)
-    with (folder / "streamlit.log").open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}", proc)
-        yield f"http://127.0.0.1:{port}", db, token, folder
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with running_app(folder, env) as url:
+        yield url, db, token, folder
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +80,9 @@ def test_the_screen_refreshes_itself_and_shows_a_cli_load(wall, screen) -> None:
     app, db, token, folder = wall
     screen.goto(f"{app}/overview?kiosk=1&refresh=10&plant=Plant 1&line=L9&token={token}")
     heading = screen.get_by_role("heading", level=1)
-    heading.filter(has_text="Overview").wait_for(timeout=240_000)  # the demo seeds first
+    heading.filter(has_text="Overview").first.wait_for(timeout=240_000)  # the demo seeds first
     _settle(screen)
-    assert heading.inner_text().strip() == "Overview · Plant 1"  # no line L9 yet
+    assert heading.first.inner_text().strip() == "Overview · Plant 1"  # no line L9 yet
     assert "token=" not in screen.url and "kiosk=1" in screen.url
     assert not screen.locator('[data-testid="stSidebar"]').is_visible()
     assert screen.get_by_text("Updated ").count() == 1
@@ -105,18 +91,21 @@ def test_the_screen_refreshes_itself_and_shows_a_cli_load(wall, screen) -> None:
     csv = folder / "l9.csv"
     csv.write_text(f"{HEADER}\n{day},A,Plant 1,L9,Press 91,BRK-100,480,12,2000,20,5\n")
     _cli("ingest", str(csv), db=db)
-    heading.filter(has_text="Plant 1 · L9").wait_for(timeout=60_000)  # within 10 s + a run
+    heading.filter(has_text="Plant 1 · L9").first.wait_for(timeout=60_000)  # within 10 s + a run
     assert screen.evaluate("() => window.__noReload") == 42
     assert screen.locator(ERROR).count() == 0
     screen.reload(wait_until="domcontentloaded")  # the display token lives in the cookie
-    heading.filter(has_text="Overview · Plant 1 · L9").wait_for(timeout=90_000)
+    heading.filter(has_text="Overview · Plant 1 · L9").first.wait_for(timeout=90_000)
     assert screen.get_by_role("heading", name="Sign in").count() == 0
 
 
-def test_wall_screen_screenshot_for_the_docs(wall, screen) -> None:
+def test_wall_screen_screenshot_for_the_docs(wall, screen, tmp_path: Path) -> None:
+    """Renders the wall screen; KPI_UPDATE_SCREENSHOTS=1 keeps it as the docs' picture."""
     app = wall[0]
     screen.goto(f"{app}/overview?kiosk=1&plant=Plant 2", wait_until="domcontentloaded")
     screen.get_by_role("heading", name="Overview · Plant 2", level=1).wait_for(timeout=240_000)
     _settle(screen)
     assert screen.locator(ERROR).count() == 0
-    screen.screenshot(path=str(DOC_SHOT))
+    shot = DOC_SHOT if os.environ.get("KPI_UPDATE_SCREENSHOTS") else tmp_path / "wall.png"
+    screen.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000

@@ -37,12 +37,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
              Decision("Keep the OEE objective at 85 %", "Plant manager")]  # fmt: skip
     save_review(engine, load_settings(url, user="qa"), q2, {}, items)
     engine.dispose()
-    proc, address = tb.launch_app(folder)
-    try:
+    with tb.running_app(folder) as address:
         yield address
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_status_update_and_pdf_from_the_warm_browser(server, page, tmp_path: Path):

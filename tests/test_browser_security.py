@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import ARGS, CHROMIUM, ROOT, _free_port, _wait_healthy
+from tests.test_browser import ARGS, CHROMIUM, ROOT, running_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,23 +39,9 @@ def _network_address() -> str | None:
 @pytest.fixture(scope="module")
 def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     folder: Path = tmp_path_factory.mktemp("open")
-    port = _free_port()
     env = {**os.environ, "KPI_DB_URL": f"duckdb:///{folder / 'kpi.duckdb'}", "KPI_NO_DEMO": "1"}
-    with (folder / "streamlit.log").open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "0.0.0.0"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}", proc)
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with running_app(folder, env, address="0.0.0.0") as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 @pytest.fixture(scope="module")
@@ -94,23 +80,9 @@ def account_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
          "--password-stdin", "--db", url],
         input=f"{PASSWORD}\n", text=True, cwd=ROOT, check=True, capture_output=True,
     )  # fmt: skip
-    port = _free_port()
     env = {**os.environ, "KPI_DB_URL": url, "KPI_NO_DEMO": "1"}
-    with (folder / "streamlit.log").open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}", proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with running_app(folder, env) as address:
+        yield address
 
 
 PASSWORD = "a long password"
