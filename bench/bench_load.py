@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kpi.synthetic import write_production_csv  # noqa: E402
-from tests.test_browser import ARGS, CHROMIUM, ERROR, PLOTS_DRAWN, launch_app  # noqa: E402
+from tests.test_browser import ARGS, CHROMIUM, ERROR, PLOTS_DRAWN, running_app  # noqa: E402
 from ui.registry import PAGES, PageId  # noqa: E402
 
 DASHBOARDS = [s for s in PAGES if s.page is not PageId.UPLOAD and s.page is not PageId.TARGETS]
@@ -106,12 +106,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kpi-load-") as tmp:
         folder = Path(tmp)
         csv_path = write_production_csv(folder / "shift-export.csv", args.rows)
-        proc, url = launch_app(folder, timeout=180)
-        try:
+        with running_app(folder, timeout=180) as url:
             r = asyncio.run(run(url, args.sessions, csv_path, int(args.timeout * 1000)))
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; browser and server on the same machine"
