@@ -179,7 +179,12 @@ def copy_rows(source: sa.Connection, target: sa.Connection, table: sa.Table) -> 
     return sent
 
 
-_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+_WRITES = re.compile(
+    r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|CREATE|DROP|ALTER)\s+(?:TABLE\s+)?\"?(\w+)",
+    re.IGNORECASE,
+)
+# bookkeeping that no cached result reads: a sign-in touching its token is not new data
+_NOT_DATA = frozenset({"sign_in_tokens", "login_failures", "display_tokens"})
 _BUMP = "UPDATE data_version SET version = version + 1"
 _WRITE_LOCK_KEY = 7_305_001  # any fixed number; PostgreSQL advisory locks are per database
 
@@ -193,7 +198,8 @@ def track_writes(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _mark(conn: sa.Connection, _cursor: Any, statement: str, *_: Any) -> None:
-        if _WRITES.match(statement) and not statement.startswith(_BUMP):
+        write = _WRITES.match(statement)
+        if write and write.group(1) not in _NOT_DATA and not statement.startswith(_BUMP):
             conn.info["wrote"] = True
 
     @sa.event.listens_for(engine, "commit")

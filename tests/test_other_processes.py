@@ -32,8 +32,9 @@ def _db_path(url: str) -> Path:
 
 
 def test_with_the_app_open_every_command_works_and_the_page_shows_new_data(
-    empty_db: str, tmp_path: Path
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("KPI_AS_OF", "2026-11-06")  # the samples' week
     first = run_cli("ingest", "--db", empty_db, str(SAMPLES / "production.csv"))
     assert first.returncode == 0, first.stderr
     at = AppTest.from_file(APP, default_timeout=120).run()
@@ -72,6 +73,7 @@ def test_with_the_app_open_every_command_works_and_the_page_shows_new_data(
         assert not at.exception
 
 
+@pytest.mark.duckdb_only  # turns on the file; PostgreSQL writers wait on an advisory lock
 def test_a_write_waits_its_turn_then_gives_up_cleanly(empty_db: str) -> None:
     """Another process keeps its turn for longer than we may wait: the CLI says so,
     exits 75 and changes nothing; with a longer wait it announces the wait and loads."""

@@ -14,7 +14,7 @@ import datetime as dt
 import sqlalchemy as sa
 import streamlit as st
 
-from kpi import auth, display_tokens, sign_in
+from kpi import auth, display_tokens, sign_in, store
 from kpi.auth import Action, User
 from ui import sign_in_cookie
 from ui.safe import md
@@ -33,6 +33,20 @@ def oidc_configured() -> bool:
         return False
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _has_accounts(db_url: str, version: str) -> bool:
+    """Whether any account exists; asked again whenever the data version moves, so a
+    warm rerun in open demo mode does not open the database at all."""
+    del version  # part of the cache key only
+    from ui.bootstrap import engine_for
+
+    return auth.users_configured(engine_for(db_url))
+
+
+def _db_url(engine: sa.Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
 def current_user(engine: sa.Engine) -> User | None:
     """The signed-in user as stored now, the demo admin in open demo mode, or None.
 
@@ -47,7 +61,7 @@ def current_user(engine: sa.Engine) -> User | None:
         if not st.user.is_logged_in:
             return None
         return auth.user_for_email(engine, str(st.user.get("email", "")))
-    if not auth.users_configured(engine):
+    if not _has_accounts(_db_url(engine), store.data_version(engine)):
         return auth.DEMO_USER if client_is_local() else None
     token = st.session_state.get(TOKEN_KEY)
     if token is None and USER_KEY not in st.session_state:
