@@ -274,9 +274,10 @@ def test_cli_demo_in_subprocess(tmp_path: Path) -> None:
     url = f"duckdb:///{tmp_path / 'cli.duckdb'}"
     done = run_cli("demo", "--db", url)
     assert done.returncode == 0, done.stderr
-    lines = done.stdout.strip().splitlines()
+    *lines, actions = done.stdout.strip().splitlines()
     assert len(lines) == len(Kind)
     assert all("loaded" in line for line in lines)
+    assert actions == "opened 3 demo corrective actions (the L5 scrap drift)"
     again = run_cli("demo", "--db", url)
     assert again.returncode == 0, again.stderr
     assert all("already loaded" in line for line in again.stdout.strip().splitlines())
