@@ -46,7 +46,7 @@ widgets.table(
     table,
     "oee_by_line",
     key="oee_line_table",
-    column_config=widgets.percent_columns(table, ["oee", *FACTORS, "target"]),
+    percent=["oee", *FACTORS, "target"],
 )
 
 st.subheader("A × P × Q by line")

@@ -59,7 +59,6 @@ if chosen is not None:
     rows = get(Q.DRILL_ROWS, "scrap_rate", start, end, view.where("scrap_rate") | where)
     if not rows.empty:
         rows = rows.assign(scrap_rate=rows["units_scrapped"] / rows["units_produced"])
-    config = widgets.percent_columns(rows, ["scrap_rate"])
     drill.rows_table(
-        ctx, rows, "production rows (shift x machine x product)", "q", column_config=config
+        ctx, rows, "production rows (shift x machine x product)", "q", percent=["scrap_rate"]
     )

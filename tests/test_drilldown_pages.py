@@ -105,3 +105,16 @@ def test_quality_pareto_follows_the_split(demo_db: str) -> None:
     whole = drilldown.defect_pareto(engine, view.date_from, view.date_to)
     assert pareto["quantity"].sum() == whole["quantity"].sum()
     assert len(pareto) > len(whole)
+
+
+def test_ratio_tables_show_percent_like_the_tiles(demo_db: str) -> None:
+    """One number style: the OEE-by-line table shows 78.5 (as "78.5 %"), not 0.785 as
+    "78.50%", while its downloads keep the fractions (issue 16 item 7)."""
+    from tests.test_pages_apptest import open_page
+    from ui.registry import PageId as Page
+
+    at = open_page(Page.OEE)
+    by_line = next(d for d in at.dataframe if "oee" in d.value.columns and "line" in d.value)
+    shown = by_line.value["oee"].dropna()
+    assert not shown.empty and shown.between(1, 200).all(), shown.tolist()
+    assert by_line.proto.columns and '"%.1f %%"' in by_line.proto.columns

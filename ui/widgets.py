@@ -73,9 +73,28 @@ def definitions(kpis: Iterable[str], newest: dt.date | None) -> None:
             )
 
 
-def table(df: pd.DataFrame, name: str, key: str, height: int | None = None, **kwargs) -> None:
-    """A table plus CSV and XLSX downloads (formula cells neutralised, built on click)."""
-    st.dataframe(df, hide_index=True, width="stretch", height=height or "auto", **kwargs)
+def table(
+    df: pd.DataFrame,
+    name: str,
+    key: str,
+    height: int | None = None,
+    percent: Iterable[str] = (),
+    **kwargs,
+) -> None:
+    """A table plus CSV and XLSX downloads (formula cells neutralised, built on click).
+
+    ``percent`` columns are ratios: shown as "7.4 %", like every tile and caption (one
+    number style), while the downloads keep the exact fractions.
+    """
+    shown = df.copy()
+    config = dict(kwargs.pop("column_config", None) or {})
+    for column in (c for c in percent if c in df):
+        shown[column] = df[column] * 100
+        config[column] = st.column_config.NumberColumn(column, format="%.1f %%")
+    st.dataframe(
+        shown, hide_index=True, width="stretch", height=height or "auto",
+        column_config=config or None, **kwargs,
+    )  # fmt: skip
     c1, c2, _ = st.columns([1, 1, 6])
     c1.download_button(
         "CSV",
@@ -103,8 +122,3 @@ def empty(message: str) -> None:
         message + " Load files on the **Upload** page, or widen the filters.",
         icon=":material/inbox:",
     )
-
-
-def percent_columns(df: pd.DataFrame, cols: Iterable[str]) -> dict:
-    """Column configs showing ratio columns as percentages in st.dataframe."""
-    return {c: st.column_config.NumberColumn(c, format="percent") for c in cols if c in df}
