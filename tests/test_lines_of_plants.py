@@ -72,3 +72,21 @@ def test_labels_name_the_plant(plants):
     assert heatmap_frame(plants, view, "units_produced").index.tolist() == [
         "Plant 1 · L1", "Plant 1 · L2", "Plant 2 · L2",
     ]  # fmt: skip
+
+
+def test_the_sidebar_never_pools_lines_of_two_plants() -> None:
+    """A link with a line and no plant gets the one plant that has that line; a name two
+    plants share is dropped rather than pooled (the line picker needs a plant first)."""
+    import datetime as dt
+
+    from kpi.catalogue import Grain
+    from kpi.views import Filters
+    from ui.filters import valid
+
+    lines = {"Plant 1": ["L1", "L2"], "Plant 2": ["L2", "L5"]}
+    view = Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 31), Grain.WEEK, None, "L5")
+    assert (valid(view, lines).plant, valid(view, lines).line) == ("Plant 2", "L5")
+    shared = Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 31), Grain.WEEK, None, "L2")
+    assert (valid(shared, lines).plant, valid(shared, lines).line) == (None, None)
+    chosen = Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 31), Grain.WEEK, "Plant 1", "L2")
+    assert valid(chosen, lines).line == "L2"

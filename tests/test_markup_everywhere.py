@@ -181,6 +181,7 @@ def test_every_page_shows_markup_from_data_as_text(hostile, spec: PageSpec) -> N
     assert at.title[0].value == spec.label, "the page itself rendered"
     _assert_text(at, names)
     if spec.filters:  # the scope captions name the line
+        at.selectbox(key="flt_plant").select("Plant 1").run()  # a line is a line of a plant
         at.selectbox(key="flt_line").select(names["line"]["L2"]).run()
         _assert_text(at, names)
     if spec.page is PageId.UPLOAD:
@@ -204,6 +205,7 @@ def test_the_hostile_names_reach_the_pages(hostile) -> None:
     at.switch_page("pages/spc.py").run()
     texts, figures = _shown(at)
     assert any("excluded: \\*\\*L1\\*\\*" in t for t in texts), texts
+    at.selectbox(key="flt_plant").select("Plant 1").run()
     at.selectbox(key="flt_line").select(names["line"]["L2"]).run()
     texts, figures = _shown(at)
     assert any(escaped in t for t in texts if t.startswith("Scrap rate [")), texts

@@ -76,6 +76,8 @@ def test_overview_tiles_equal_the_engine(demo_db: str):
 def test_changing_filters_changes_the_view_and_the_url(demo_db: str):
     at = open_page(PageId.OVERVIEW)
     before = {m.label: m.value for m in at.metric}
+    assert at.selectbox(key="flt_line").disabled, "a line is chosen within its plant"
+    at.selectbox(key="flt_plant").select("Plant 2").run()
     at.selectbox(key="flt_line").select("L5").run()
     at.selectbox(key="flt_grain").select("month").run()
     assert not at.exception

@@ -51,10 +51,17 @@ def to_params(filters: Filters) -> dict[str, str]:
 
 
 def valid(filters: Filters, lines: dict[str, list[str]]) -> Filters:
-    """Drop a plant or line the database does not know (or a line outside the plant)."""
+    """Drop a plant or line the database does not know, or a line outside the plant.
+
+    A line is a line of a plant: a line given without its plant (an old link) gets the
+    one plant that has a line of that name, and is dropped when several plants do.
+    """
     plant = filters.plant if filters.plant in lines else None
-    allowed = lines.get(plant, []) if plant else [x for ls in lines.values() for x in ls]
-    return replace(filters, plant=plant, line=filters.line if filters.line in allowed else None)
+    if plant is None and filters.line is not None:
+        owners = [p for p, names in lines.items() if filters.line in names]
+        plant = owners[0] if len(owners) == 1 else None
+    line = filters.line if plant and filters.line in lines.get(plant, []) else None
+    return replace(filters, plant=plant, line=line)
 
 
 def sidebar(default: Filters, lines: dict[str, list[str]]) -> Filters:
@@ -73,14 +80,16 @@ def sidebar(default: Filters, lines: dict[str, list[str]]) -> Filters:
     date_to = box.date_input("To", key=_KEYS["to"], format="YYYY-MM-DD")
     grain = box.selectbox("Grain", [g.value for g in GRAINS], key=_KEYS["grain"])
     plant = box.selectbox("Plant", [ALL_PLANTS, *lines], key="flt_plant")
-    options = (
-        lines.get(plant, [])
-        if plant != ALL_PLANTS
-        else sorted(x for ls in lines.values() for x in ls)
-    )
+    options = lines.get(plant, []) if plant != ALL_PLANTS else []
     if st.session_state.get("flt_line") not in [ALL_LINES, *options]:
         st.session_state["flt_line"] = ALL_LINES
-    line = box.selectbox("Line", [ALL_LINES, *options], key="flt_line")
+    line = box.selectbox(
+        "Line",
+        [ALL_LINES, *options],
+        key="flt_line",
+        disabled=not options,
+        help="A line is a line of a plant: choose the plant first.",
+    )
     if date_from > date_to:
         box.warning("'From' is after 'To'; showing the default window.")
         date_from, date_to = default.date_from, default.date_to
