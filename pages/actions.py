@@ -32,6 +32,7 @@ wanted = follow_link()
 ctx = frame(PageId.ACTIONS)
 editor = may_edit_actions(ctx.role)
 lines = sorted({ln for ls in get(Q.PLANTS_AND_LINES).values() for ln in ls})
+plant_lines = [(p, ln) for p, ls in sorted(get(Q.PLANTS_AND_LINES).items()) for ln in ls]
 
 if CREATED in st.session_state:
     st.success(st.session_state.pop(CREATED), icon=":material/check:")
@@ -57,9 +58,15 @@ if editor:
         first = names.index(wanted["kpi"]) if wanted.get("kpi") in names else 0
         k = st.selectbox("KPI", names, index=first, format_func=lambda n: CATALOGUE[n].label,
                          key="ca_kpi")  # fmt: skip
-        pick = wanted.get("line")
-        scope_line = st.selectbox("Line", ["(plant-wide)", *lines], key="ca_new_line",
-                                  index=lines.index(pick) + 1 if pick in lines else 0)  # fmt: skip
+        pairs = [None, *plant_lines]  # a line is a line of a plant: scope both
+        same_name = [pl for pl in plant_lines if pl[1] == wanted.get("line")]
+        pick = (wanted.get("plant"), wanted.get("line"))
+        if pick[0] is None and len(same_name) == 1:  # a link naming only the line
+            pick = same_name[0]
+        scope_line = st.selectbox(
+            "Line", pairs, key="ca_new_line", index=pairs.index(pick) if pick in pairs else 0,
+            format_func=lambda pl: "(plant-wide)" if pl is None else f"{pl[0]} · {pl[1]}",
+        )  # fmt: skip
         period = st.date_input("Triggering period", value=parse_day(wanted.get("period")),
                                key="ca_period", format="YYYY-MM-DD")  # fmt: skip
         text = st.text_area("Description (the nonconformity and its extent)", key="ca_desc")
@@ -69,7 +76,7 @@ if editor:
         if wanted.get("alert"):
             st.caption(f"From alert {md(wanted['alert'])}")
         if st.button("Open the corrective action", key="ca_create", type="primary"):
-            scope = {} if scope_line == "(plant-wide)" else {"line": scope_line}
+            scope = {} if scope_line is None else {"plant": scope_line[0], "line": scope_line[1]}
             new = NewAction(k, text, owner, due, scope, wanted.get("grain"), period,
                             wanted.get("alert"))  # fmt: skip
             try:

@@ -62,14 +62,14 @@ def test_actions_page_opens_from_an_alert_and_moves_the_status(demo_db: str):  #
     alert = "spc:scrap_rate:line=L5:week:2026-10-19"
     at = _open(PageId.ACTIONS, {"alert": alert, "kpi": "scrap_rate", "line": "L5",
                                 "period": "2026-10-19", "grain": "week"})  # fmt: skip
-    assert at.selectbox(key="ca_new_line").value == "L5"
+    assert at.selectbox(key="ca_new_line").value == ("Plant 2", "L5")  # the line's plant
     at.text_area(key="ca_desc").input("L5 scrap drift")
     at.text_input(key="ca_owner").input("Ana")
     at.button(key="ca_create").click().run()
     assert not at.exception and at.success
     engine = _engine(demo_db)
     act = list_actions(engine).iloc[0]
-    assert act["alert_id"] == alert and act["scope"] == "line=L5"
+    assert act["alert_id"] == alert and act["scope"] == "line=L5;plant=Plant 2"
     at.selectbox(key=f"ca_status_{act['action_id']}").set_value(Status.IN_PROGRESS).run()
     at.button(key="ca_save").click().run()
     assert get_action(engine, int(act["action_id"]))["status"] == Status.IN_PROGRESS
