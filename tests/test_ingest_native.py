@@ -210,6 +210,7 @@ def test_a_rule_broken_late_in_a_file_is_named_by_line(
     assert store.is_empty(engine)
 
 
+@pytest.mark.duckdb_only  # the DuckDB fast path's own internals
 def test_a_broken_rule_goes_straight_to_the_checker_without_a_second_pass(
     engine: sa.Engine, tmp_path: Path
 ) -> None:
@@ -221,6 +222,7 @@ def test_a_broken_rule_goes_straight_to_the_checker_without_a_second_pass(
         fast.stream_into_store(conn, read.inspect(path), PRODUCTION, {}, 1, None, Parse.NATIVE)
 
 
+@pytest.mark.duckdb_only  # the DuckDB fast path's own internals
 @pytest.mark.parametrize("body", ["good", "bad"])
 def test_the_insertion_order_setting_is_reset_after_every_load(
     engine: sa.Engine, settings: Settings, tmp_path: Path, body: str
