@@ -342,3 +342,35 @@ def test_postgresql_upgrades_to_head_and_matches_tables(pg_url, start):
     assert state.revision == migrate.head_revision()
     assert migrate.differences(engine) == []
     engine.dispose()
+
+
+def test_line_scopes_saved_before_plants_get_their_plant(tmp_path):
+    """Revision 0009: a baseline frozen for ``line=L5`` keeps applying once charts ask for
+    (plant, line); a line name two plants share stays as it was."""
+    url = f"duckdb:///{tmp_path / 'kpi.duckdb'}"
+    engine = store.open_engine(load_settings(url))
+    migrate.upgrade(engine, target="0008")
+    with engine.begin() as conn:
+        for plant, line in (("Plant 2", "L5"), ("Plant 1", "L2"), ("Plant 2", "L2")):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO production (batch_id, date, shift, plant, line, product, "
+                    "planned_minutes, units_produced, units_scrapped, units_reworked) "
+                    "VALUES (1, DATE '2026-01-05', 'A', :p, :l, 'X', 480, 1, 0, 0)"
+                ),
+                {"p": plant, "l": line},
+            )
+        for scope in ("line=L5", "line=L2", "all"):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO spc_baselines (kpi, scope, baseline_from, baseline_to, "
+                    "frozen_at, frozen_by) VALUES ('scrap_rate', :s, DATE '2026-01-01', "
+                    "DATE '2026-03-31', TIMESTAMP '2026-04-01 00:00:00', 'qa')"
+                ),
+                {"s": scope},
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        scopes = set(conn.execute(sa.text("SELECT scope FROM spc_baselines")).scalars())
+    engine.dispose()
+    assert scopes == {"line=L5;plant=Plant 2", "line=L2", "all"}
