@@ -18,13 +18,12 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from kpi import clock
+from kpi import clock, dialect
 from kpi.catalogue import CATALOGUE, KPI, Dim, Formula, Grain, Source, get_kpi
 from kpi.grains import period_sql
 from kpi.lines import with_owners
 from kpi.numbers import clean
 from kpi.sources import Relation, pick_relation
-from kpi.store import is_duckdb, raw_duckdb
 
 COLUMNS_TAIL = ["kpi", "value", "numerator", "denominator", "target", "status"]
 _TRUE = {"true", "yes", "y", "1", "planned"}
@@ -232,17 +231,7 @@ def _stale(conn: sa.Connection, source: Source, use_summary: bool) -> frozenset[
 
 
 _WORD = re.compile(r"[a-z_]+")
-_BIND = re.compile(r"(?<![:\w]):(\w+)")
-
-
-def read_frame(conn: sa.Connection, sql: str, params: dict[str, object]) -> pd.DataFrame:
-    """Run a query with bound parameters; on DuckDB through Arrow (far faster than rows)."""
-    if not is_duckdb(conn):
-        result = conn.execute(sa.text(sql), params)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    duck = raw_duckdb(conn)
-    table = duck.sql(_BIND.sub(r"$\1", sql), params=params).to_arrow_table()
-    return table.to_pandas(date_as_object=True)
+read_frame = dialect.read_frame  # each backend's fastest way to a frame
 
 
 def _to_long(wide: pd.DataFrame, entries: list[KPI], query: Query) -> pd.DataFrame:
