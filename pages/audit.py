@@ -11,12 +11,12 @@ from ui.frame import frame
 from ui.registry import PageId
 
 ctx = frame(PageId.AUDIT)
-if session.may(Action.MANAGE_SETTINGS) and ctx.settings.duckdb_path is not None:
+if session.may(Action.MANAGE_SETTINGS):
     with st.expander("Back up the database", icon=":material/backup:"):
         st.caption(
             "Writes a consistent copy of the database and its archive of original files "
-            "into the backups folder beside the database. Restore it with "
-            "`python -m kpi restore FILE` while the app is stopped."
+            "into the backups folder beside the database (for a server database: beside "
+            "the archive folder). Restore it with `python -m kpi restore FILE`."
         )
         if st.button("Back up now", key="backup_now", icon=":material/save:"):
             session.require(Action.MANAGE_SETTINGS)

@@ -91,10 +91,11 @@ def test_an_admin_backs_up_from_the_app(demo_db: str) -> None:
     at.switch_page("pages/audit.py").run()
     at.button(key="backup_now").click().run()
     assert not at.exception
-    assert any("Backup written to" in s.value for s in at.success), [e.value for e in at.error]
-    folder = Path(demo_db.removeprefix("duckdb:///")).parent / "backups"
-    written = list(folder.glob("*.duckdb"))
-    assert len(written) == 1
+    said = [s.value for s in at.success if "Backup written to" in s.value]
+    assert said, [e.value for e in at.error]
+    name, folder = said[0].removeprefix("Backup written to ").rstrip(".").split(" in ", 1)
+    written = list(Path(folder).glob("*.duckdb"))
+    assert [w.name for w in written] == [name]
     engine = store.create_engine(load_settings(demo_db))
     with engine.connect() as conn:
         actions = conn.execute(sa.text("SELECT action FROM audit_log")).scalars().all()
