@@ -99,11 +99,17 @@ def test_the_screen_refreshes_itself_and_shows_a_cli_load(wall, screen) -> None:
     assert screen.get_by_role("heading", name="Sign in").count() == 0
 
 
+@pytest.mark.skipif(
+    not os.environ.get("KPI_UPDATE_SCREENSHOTS"),
+    reason="regenerates docs/screenshots/wall-screen.png; set KPI_UPDATE_SCREENSHOTS=1",
+)
 def test_wall_screen_screenshot_for_the_docs(wall, screen, tmp_path: Path) -> None:
     """Renders the wall screen; KPI_UPDATE_SCREENSHOTS=1 keeps it as the docs' picture."""
     app = wall[0]
     screen.goto(f"{app}/overview?kiosk=1&plant=Plant 2", wait_until="domcontentloaded")
-    screen.get_by_role("heading", name="Overview · Plant 2", level=1).wait_for(timeout=240_000)
+    screen.get_by_role("heading", name="Overview · Plant 2", level=1).first.wait_for(
+        timeout=240_000
+    )
     _settle(screen)
     assert screen.locator(ERROR).count() == 0
     shot = DOC_SHOT if os.environ.get("KPI_UPDATE_SCREENSHOTS") else tmp_path / "wall.png"
