@@ -10,7 +10,6 @@ restore itself is recorded.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -28,9 +27,7 @@ def backup(engine: sa.Engine, target: Path) -> Path:
     try:
         snapshot = engine.connect().execution_options(isolation_level="REPEATABLE READ")
         with snapshot as reader, copy.begin() as writer:
-            for table in metadata.sorted_tables:
-                if table.name != data_version.name:
-                    _copy(reader, writer, table)
+            dbcopy.copy_tables(reader, writer, {data_version.name})
     finally:
         copy.dispose()
     return target
@@ -40,23 +37,19 @@ def restore(settings: Settings, source: Path) -> None:
     """Replace every table but the audit log with the backup's, in one transaction."""
     backup_file = store.create_engine(load_settings(f"duckdb:///{source}"))
     server = store.create_engine(settings)
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    from kpi.backup import _sha256  # the backup file is hashed in chunks, never read whole
+
+    digest = _sha256(source)
     try:
         with backup_file.connect() as reader, server.begin() as writer:
             dialect.lock_writes(writer)
             for table in reversed(metadata.sorted_tables):
                 if table.name not in _KEPT:
                     writer.execute(table.delete())
-            for table in metadata.sorted_tables:
-                if table.name not in _KEPT:
-                    _copy(reader, writer, table)
+            dbcopy.copy_tables(reader, writer, _KEPT)
             store.record_audit(
                 writer, settings.user, "restore", "database", f"from {source} ({digest[:12]})"
             )
     finally:
         backup_file.dispose()
         server.dispose()
-
-
-def _copy(reader: sa.Connection, writer: sa.Connection, table: sa.Table) -> int:
-    return dbcopy._copy_table(reader, writer, table)

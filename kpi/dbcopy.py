@@ -11,7 +11,7 @@ with them (``--archive-to``).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,13 +76,24 @@ def _has_rows(engine: sa.Engine) -> bool:
 
 
 def _copy_tables(src: sa.Engine, dst: sa.Engine, say: Say) -> dict[str, int]:
-    counts: dict[str, int] = {}
     with src.connect() as reader, dst.begin() as writer:
         dialect.lock_writes(writer)
-        for table in metadata.sorted_tables:
-            if table.name in _SKIPPED:
-                continue
-            counts[table.name] = _copy_table(reader, writer, table)
+        return copy_tables(reader, writer, _SKIPPED, say)
+
+
+def copy_tables(
+    reader: sa.Connection, writer: sa.Connection, skip: Collection[str], say: Say | None = None
+) -> dict[str, int]:
+    """Copy every table but ``skip``, parents first; rows copied per table.
+
+    Shared by ``db copy`` and the server backup and restore (``kpi.backup_server``).
+    """
+    counts: dict[str, int] = {}
+    for table in metadata.sorted_tables:
+        if table.name in skip:
+            continue
+        counts[table.name] = _copy_table(reader, writer, table)
+        if say is not None:
             say(f"copied {table.name}: {counts[table.name]} rows")
     return counts
 
