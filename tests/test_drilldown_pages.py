@@ -46,8 +46,8 @@ def test_oee_by_line_table_matches_the_library_and_has_a_chart(demo_db: str) -> 
     expected = views.kpi_frame(engine, ("oee",), view, by=(Dim.LINE,), grain=Grain.TOTAL)
     by_label = dict(zip(expected["line_label"], expected["value"], strict=True))
     assert set(table["line"]) == set(by_label) and len(table) >= 5
-    for line, oee in zip(table["line"], table["oee"], strict=True):
-        assert abs(oee - by_label[line]) < 1e-12
+    for line, shown in zip(table["line"], table["oee"], strict=True):
+        assert abs(shown - 100 * by_label[line]) < 1e-9  # shown as a percentage
     assert list(table["oee"]) == sorted(table["oee"], reverse=True)
     assert "OEE by line" in [s.value for s in at.subheader]
 
