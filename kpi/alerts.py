@@ -17,6 +17,7 @@ from enum import StrEnum
 import pandas as pd
 import sqlalchemy as sa
 
+from kpi import clock
 from kpi.catalogue import CATALOGUE, Grain
 from kpi.grains import period_start
 from kpi.metrics import connected
@@ -78,12 +79,20 @@ def latest_complete_period(newest: dt.date, grain: Grain) -> tuple[dt.date, dt.d
 
 
 def current_alerts(
-    bind: sa.Engine | sa.Connection, grain: Grain = Grain.WEEK, near_band: float = 0.10
+    bind: sa.Engine | sa.Connection,
+    grain: Grain = Grain.WEEK,
+    near_band: float = 0.10,
+    as_of: dt.date | None = None,
 ) -> list[Alert]:
-    """Target misses of the latest complete period, then SPC signals, newest problems first."""
+    """Target misses of the latest complete period, then SPC signals, newest problems first.
+
+    The period ends by the as-of date (the plant's today unless pinned), like every other
+    surface: rows dated after it do not move the alerts ahead of the tiles.
+    """
     newest = newest_date(bind)
     if newest is None:
         return []
+    newest = min(newest, as_of or clock.today())
     start, end = latest_complete_period(newest, grain)
     window = (end - dt.timedelta(days=WINDOW_DAYS[grain]), end)
     return _misses(bind, grain, start, end, window, near_band) + _signals(bind, grain, window)

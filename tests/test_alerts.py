@@ -44,6 +44,15 @@ def test_latest_complete_period():
     )
 
 
+def test_alerts_judge_the_latest_complete_period_as_of_the_clock(demo, monkeypatch):
+    """Issue 13: alerts follow the as-of date like every other surface, not the newest row."""
+    monkeypatch.setenv("KPI_AS_OF", "2026-10-11")  # a Sunday: its ISO week is complete
+    alerts = current_alerts(demo)
+    misses = [a for a in alerts if a.kind is AlertKind.TARGET_MISS]
+    assert misses and {a.period for a in misses} == {dt.date(2026, 10, 5)}
+    assert {a.window[1] for a in alerts} == {dt.date(2026, 10, 11)}
+
+
 def test_empty_database_has_no_alerts(engine):
     assert current_alerts(engine) == []
     assert alerts_frame(engine).empty
