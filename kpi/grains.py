@@ -67,11 +67,3 @@ def parse_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"bad date {text!r}; use YYYY-MM-DD") from None
-
-
-def parse_grain(text: str) -> Grain:
-    try:
-        return Grain(text.strip().lower())
-    except ValueError:
-        choices = ", ".join(g.value for g in Grain)
-        raise ValueError(f"unknown grain {text!r}; choose from {choices}") from None

@@ -280,11 +280,6 @@ def _value(wide: pd.DataFrame, kpi: KPI, known: dict[str, np.ndarray]) -> np.nda
     return np.where(_empty_mask(wide, kpi), np.nan, value)
 
 
-def _empty(query: Query) -> pd.DataFrame:
-    cols = ["period", *[d.value for d in query.by], "kpi", "value", "numerator", "denominator"]
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-
-
 def _order(df: pd.DataFrame, query: Query) -> pd.DataFrame:
     """Stable output order: period, then dimension values, then the requested KPI order."""
     rank = {name: i for i, name in enumerate(query.kpis)}

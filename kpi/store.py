@@ -22,7 +22,6 @@ from kpi.tables import FACT_TABLES, audit_log, batches
 
 if TYPE_CHECKING:  # pandas and pyarrow are imported lazily: the CLI starts faster
     import pandas as pd
-    import pyarrow as pa
 
 # DuckDB has one writer per process; serialise our own write transactions (loads, undos,
 # summary rebuilds) so two sessions committing at once queue instead of failing.
@@ -124,24 +123,6 @@ is_duckdb = dialect.is_duckdb
 def raw_duckdb(conn: sa.Connection) -> Any:
     """The DuckDB connection under a SQLAlchemy connection, for Arrow registration."""
     return conn.connection.dbapi_connection
-
-
-def insert_arrow(conn: sa.Connection, table: sa.Table, data: pa.Table) -> None:
-    """Bulk-insert an Arrow table through DuckDB's native path (never ``to_sql``)."""
-    if data.num_rows == 0:
-        return
-    if not is_duckdb(conn):
-        conn.execute(table.insert(), data.to_pylist())
-        return
-    view = f"_incoming_{table.name}"
-    duck = raw_duckdb(conn)
-    duck.complete()  # DuckDB 2.0 refuses register() while an earlier result is unfinished
-    duck.register(view, data)
-    try:
-        cols = ", ".join(f'"{name}"' for name in data.column_names)
-        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {view}')
-    finally:
-        duck.unregister(view)
 
 
 def next_id(conn: sa.Connection, column: sa.Column) -> int:

@@ -26,7 +26,6 @@ from kpi.schema import Kind, detect_kind
 
 PREVIEW_ROWS = 10
 PROBLEM_COLUMNS = ["line", "column", "value", "problem"]
-SHEET_PROBLEM_COLUMNS = ["sheet", "row", "column", "value", "problem"]
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
