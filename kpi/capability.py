@@ -123,13 +123,13 @@ def _indices(mean: float, sigma: float, spec: Spec) -> tuple[float | None, ...]:
 def cp_interval(value: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Chi-square interval for Cp or Pp with N − 1 degrees of freedom."""
     dof, alpha = n - 1, 1 - confidence
-    low = value * math.sqrt(st.chi2.ppf(alpha / 2, dof) / dof)
-    return low, value * math.sqrt(st.chi2.ppf(1 - alpha / 2, dof) / dof)
+    low = value * math.sqrt(float(st.chi2.ppf(alpha / 2, dof)) / dof)
+    return low, value * math.sqrt(float(st.chi2.ppf(1 - alpha / 2, dof)) / dof)
 
 
 def cpk_interval(value: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Bissell's normal approximation for Cpk, Cpu, Cpl (and Ppk, Ppu, Ppl)."""
-    z = st.norm.ppf(1 - (1 - confidence) / 2)
+    z = float(st.norm.ppf(1 - (1 - confidence) / 2))
     half = z * math.sqrt(1 / (9 * n) + value**2 / (2 * (n - 1)))
     return value - half, value + half
 
