@@ -7,6 +7,8 @@ with a message naming the row and the column, before any statistic is computed.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -26,7 +28,7 @@ def check_readings(readings: pd.DataFrame) -> pd.DataFrame:
         raise VariablesError(f"readings lack the column(s) {', '.join(missing)}")
     df = readings.reset_index(drop=True)
     values = pd.to_numeric(df["value"], errors="coerce").astype(float)
-    starts = pd.to_datetime(df["subgroup_start"], errors="coerce")
+    starts = _starts(df["subgroup_start"])
     problems = [
         (i, "value", "is not a finite number") for i in np.flatnonzero(~np.isfinite(values))
     ]
@@ -35,6 +37,14 @@ def check_readings(readings: pd.DataFrame) -> pd.DataFrame:
     if problems:
         raise VariablesError(_describe(sorted(problems), df))
     return df.assign(value=values, subgroup_start=starts)
+
+
+def _starts(column: pd.Series) -> pd.Series:
+    """Datetimes as given; text is never parsed here (pandas would guess 3/1 as 1 March)."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    typed = column.map(lambda v: v if isinstance(v, dt.date | np.datetime64) else pd.NaT)
+    return pd.to_datetime(typed, errors="coerce")
 
 
 def _describe(problems: list[tuple[int, str, str]], df: pd.DataFrame) -> str:
