@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -29,9 +29,9 @@ import pandas as pd
 
 from kpi.spc_factors import FACTORS, R_CHART_SIZES, c4, factors, s_factors
 from kpi.spc_readings import VariablesError, subgroup_stats
-from kpi.spc_rules import RULE_TEXT, RULES, Rule, RuleSet, Signal, detect, rules_at
+from kpi.spc_rules import RULE_TEXT, RULES, Rule, RuleSet, Signal, detect, inside, rules_at
 
-__all__ = ["VariablesChart", "VariablesChartType", "VariablesError", "variables_chart"]
+__all__ = ["VariablesChart", "VariablesChartType", "VariablesError", "crop", "variables_chart"]
 
 
 class VariablesChartType(StrEnum):
@@ -124,7 +124,8 @@ def _xbar_s(stats: pd.DataFrame, use: np.ndarray) -> Limits:
     grand = float(np.sum(n[use] * stats["mean"].to_numpy()[use]) / np.sum(n[use]))
     s_bar, sigma = _s_bar(n[use], s[use])
     a3, b3, b4 = s_factors(n)
-    return Limits(grand + 0 * n, grand + a3 * s_bar, grand - a3 * s_bar, s_bar + 0 * n,
+    center, spread_center = np.full(len(n), grand), np.full(len(n), s_bar)
+    return Limits(center, center + a3 * s_bar, center - a3 * s_bar, spread_center,
                   b4 * s_bar, b3 * s_bar, sigma)  # fmt: skip
 
 
@@ -259,3 +260,14 @@ def in_window(chart: VariablesChart, start: Any = None, end: Any = None) -> np.n
     if end is not None:
         keep &= (starts <= pd.Timestamp(end)).to_numpy()
     return keep
+
+
+def crop(chart: VariablesChart, start: Any = None, end: Any = None) -> VariablesChart:
+    """Show only subgroups starting in [start, end]. Limits and rules were computed over
+    every subgroup given (a baseline before the window included), so a run that began
+    before the window is still found; only signals completed inside it are kept."""
+    keep = in_window(chart, start, end)
+    signals, spread = inside(chart.signals, keep), inside(chart.spread_signals, keep)
+    frame = chart.frame[keep].reset_index(drop=True)
+    frame["signals"] = [";".join(r.value for r in rs) for rs in rules_at(signals, len(frame))]
+    return replace(chart, frame=frame, signals=signals, spread_signals=spread)

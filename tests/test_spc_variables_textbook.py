@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kpi.spc_variables import variables_chart
+from kpi.spc_variables import crop, variables_chart
 from tests.pistonrings import MONTGOMERY_TABLE_6_3, QCC_SAMPLES, readings
 
 PHASE_ONE_END = pd.Timestamp("2026-01-05 06:00") + pd.Timedelta(hours=24)  # subgroup 25
@@ -145,3 +145,15 @@ def test_xbar_s_with_varying_n_hand_computed():
     assert f["ucl"].tolist() == pytest.approx([7.879501, 6.737270, 7.879501], abs=2e-3)
     assert f["spread_ucl"].tolist() == pytest.approx([5.293145, 4.160636, 5.293145], abs=2e-3)
     assert f["spread_lcl"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_cropping_to_phase_two_keeps_frozen_limits_and_signals():
+    """Showing only samples 26-40 keeps the phase I limits and the WE1 points 37-39."""
+    data = readings(QCC_SAMPLES)
+    chart = variables_chart(data, "xbar-r", baseline=("2026-01-05 06:00", PHASE_ONE_END))
+    shown = crop(chart, start=PHASE_ONE_END + pd.Timedelta(minutes=1))
+    assert list(shown.frame["subgroup"]) == list(range(26, 41))
+    assert shown.frame["ucl"].iloc[0] == pytest.approx(74.0143, abs=5e-5)
+    we1 = [shown.frame["subgroup"][s.index] for s in shown.signals if s.rule.value == "WE1"]
+    assert we1 == [37, 38, 39]
+    assert all(0 <= i < 15 for s in shown.signals for i in s.points)
