@@ -31,7 +31,7 @@ from kpi.spc_factors import FACTORS, R_CHART_SIZES, c4, factors, s_factors
 from kpi.spc_readings import VariablesError, subgroup_stats
 from kpi.spc_rules import RULE_TEXT, RULES, Rule, RuleSet, Signal, detect, inside, rules_at
 
-__all__ = ["VariablesChart", "VariablesChartType", "VariablesError", "crop", "variables_chart"]
+__all__ = ["VariablesChart", "VariablesChartType", "VariablesError", "crop", "suggest_chart", "variables_chart"]
 
 
 class VariablesChartType(StrEnum):
@@ -88,12 +88,13 @@ class VariablesChart:
     def explain(self) -> pd.DataFrame:
         """One row per signal: subgroup, panel, rule id, what it means, its subgroups."""
         ids = list(self.frame["subgroup"])
+        spread_text = f"{CHART_LABELS[self.chart][2]} beyond its control limits"
         rows = [
             {
                 "subgroup": ids[s.index],
                 "panel": panel,
                 "rule": s.rule.value,
-                "meaning": RULE_TEXT[s.rule] if panel == "location" else "beyond the limits",
+                "meaning": RULE_TEXT[s.rule] if panel == "location" else spread_text,
                 "points": ", ".join(str(ids[i]) for i in s.points),
             }
             for panel, signals in (("location", self.signals), ("spread", self.spread_signals))
@@ -165,6 +166,18 @@ def _constant(size, center, half_width, s_center, s_lcl, s_ucl, sigma) -> Limits
                   s_center * full, s_ucl * full, s_lcl * full, sigma)  # fmt: skip
 
 
+def suggest_chart(readings: pd.DataFrame) -> VariablesChartType:
+    """I-MR for single readings, X̄-R for one subgroup size of 2..10, else X̄-S."""
+    sizes = set(subgroup_stats(readings)["n"])
+    if sizes <= {1}:
+        return VariablesChartType.IMR
+    if len(sizes) == 1 and next(iter(sizes)) in R_CHART_SIZES:
+        return VariablesChartType.XBAR_R
+    return VariablesChartType.XBAR_S
+
+
+CSV_COLUMNS = ["subgroup", "subgroup_start", "n", "value", "center", "ucl", "lcl", "spread",
+               "spread_center", "spread_ucl", "spread_lcl", "excluded", "signals"]  # fmt: skip
 ESTIMATORS = {
     VariablesChartType.XBAR_R: _xbar_r,
     VariablesChartType.XBAR_S: _xbar_s,
@@ -198,7 +211,8 @@ def variables_chart(
     """The chart of ``readings`` (subgroup, subgroup_start, value), subgroups in time order.
 
     ``baseline`` (start, end), inclusive, on subgroup_start freezes the limits on that
-    window; ``exclusions`` are subgroup ids kept on the chart but out of the limits.
+    window; ``exclusions`` (subgroup ids, or a {subgroup: reason} mapping as for the
+    attribute charts) stay on the chart but out of the limits.
     """
     chart, rules = VariablesChartType(chart), RuleSet(rules)
     stats = subgroup_stats(readings)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kpi.spc_rules import Rule
-from kpi.spc_variables import VariablesError, variables_chart
+from kpi.spc_variables import VariablesError, suggest_chart, variables_chart
 from tests.pistonrings import readings
 
 
@@ -74,3 +74,16 @@ def test_start_times_given_as_text_are_refused_not_guessed():
         variables_chart(data, "xbar-r")
     data.loc[0, "subgroup_start"] = dt.date(2026, 1, 5)  # a date object is a time, though
     assert len(variables_chart(data, "xbar-r").frame) == 2
+
+
+@pytest.mark.parametrize(
+    ("groups", "expected"),
+    [
+        ([(1.0,), (2.0,)], "imr"),
+        ([(1.0, 2.0), (3.0, 4.0)], "xbar-r"),
+        ([(1.0, 2.0), (3.0, 4.0, 5.0)], "xbar-s"),
+        ([tuple(range(12))] * 2, "xbar-s"),
+    ],
+)
+def test_suggested_chart_follows_the_subgroup_sizes(groups, expected):
+    assert suggest_chart(readings(groups)) == expected
