@@ -31,7 +31,14 @@ from kpi.spc_factors import FACTORS, R_CHART_SIZES, c4, factors, s_factors
 from kpi.spc_readings import VariablesError, subgroup_stats
 from kpi.spc_rules import RULE_TEXT, RULES, Rule, RuleSet, Signal, detect, inside, rules_at
 
-__all__ = ["VariablesChart", "VariablesChartType", "VariablesError", "crop", "suggest_chart", "variables_chart"]
+__all__ = [
+    "VariablesChart",
+    "VariablesChartType",
+    "VariablesError",
+    "crop",
+    "suggest_chart",
+    "variables_chart",
+]
 
 
 class VariablesChartType(StrEnum):
