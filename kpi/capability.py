@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -206,7 +207,7 @@ def _notes(p_value: float, stable: bool | None) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def window_stable(chart: VariablesChart, start=None, end=None) -> bool:
+def window_stable(chart: VariablesChart, start: Any = None, end: Any = None) -> bool:
     """True when no run rule fires on the location (X̄ / individuals) chart at a subgroup
     starting inside [start, end]: capability is only meaningful for a stable process."""
     keep = in_window(chart, start, end)
@@ -218,8 +219,8 @@ def chart_capability(
     chart: VariablesChart,
     spec: Spec,
     *,
-    start=None,
-    end=None,
+    start: Any = None,
+    end: Any = None,
     confidence: float = 0.95,
 ) -> Capability:
     """Capability of the readings whose subgroup starts in [start, end] and is not

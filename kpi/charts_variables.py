@@ -106,7 +106,9 @@ def _marks(fig, f: pd.DataFrame, mask, y: str, name: str, style: tuple[str, str]
     )
 
 
-def variables_figure(chart: VariablesChart, title: str | None = None, height: int = 560):
+def variables_figure(
+    chart: VariablesChart, title: str | None = None, height: int = 560
+) -> go.Figure:
     """X̄-R, X̄-S or I-MR as two stacked panels with limits, signals and exclusions."""
     _, symbol, spread_symbol = CHART_LABELS[chart.chart]
     f = chart.frame
