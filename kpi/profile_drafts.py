@@ -164,7 +164,7 @@ def preview_draft(
 
 def unmapped_required(profile: Profile) -> list[str]:
     """Required columns the draft gives no source, constant, lookup or wide layout for."""
-    given = set(profile.columns) | set(profile.constants)
+    given = set(profile.columns) | set(profile.constants) | set(profile.computed)
     if profile.lookup is not None:
         given |= set(profile.lookup.columns)
     if profile.wide is not None:
