@@ -17,6 +17,8 @@ import duckdb
 from kpi.computed import PLAIN_NUMBER, WHOLE_DAYS, Computed, Op
 from kpi.ingest.problems import MAX_LISTED_PROBLEMS, FileRejected, Problem
 from kpi.ingest.transform import cell_expr, locate, sql_text
+
+__all__ = ["Check", "ComputedSql", "build", "locate", "problem_expr", "refuse_failures"]
 from kpi.profiles import Profile
 from kpi.schema import KINDS, ColType, Column, Kind
 
