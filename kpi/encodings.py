@@ -59,9 +59,9 @@ class Guess:
 
     def describe(self) -> str:
         if self.encoding is None:
-            return "encoding not recognised: choose it"
+            return "Encoding not recognised: choose it"
         level = "sure" if self.sure else "unsure, please check"
-        return f"detected {label(self.encoding)}, {self.confidence:.0%} confidence ({level})"
+        return f"Detected {label(self.encoding)}, {self.confidence:.0%} confidence ({level})"
 
 
 def label(encoding: str) -> str:

@@ -65,7 +65,7 @@ def reading(p: str, seed: Profile | None, pv: Preview) -> dict[str, Any]:
             format_func=encodings.label, key=f"{p}_enc", placeholder="Choose the encoding",
         )  # fmt: skip
         if pv.guess is not None:
-            c1.caption(md(pv.guess.describe().capitalize()))
+            c1.caption(pv.guess.describe())  # our own words
         out["delimiter"] = c2.selectbox(
             "Delimiter", list(DELIMITERS), index=list(DELIMITERS).index(seed.delimiter),
             format_func=DELIMITERS.get, key=f"{p}_delim",

@@ -100,7 +100,7 @@ def encoding_select(pv: Preview, key: str, start: str | None = None) -> str | No
         "names show wrong characters.",
     )
     if guess is not None:
-        (st.caption if guess.sure else st.warning)(md(guess.describe().capitalize() + "."))
+        (st.caption if guess.sure else st.warning)(guess.describe() + ".")
     return chosen
 
 
