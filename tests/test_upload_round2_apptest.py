@@ -44,6 +44,12 @@ def first_due_dates(count: int) -> list[str]:
     ]
 
 
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def map_order_lines(at: AppTest) -> AppTest:
     """What a user does in the editor: kind, headers, formats, computed due date, names."""
     widget(at.selectbox, "_kind").select("deliveries").run()
@@ -52,13 +58,16 @@ def map_order_lines(at: AppTest) -> AppTest:
     widget(at.text_input, "_deliveries_ship_date_fmt").input(STAMP)
     widget(at.text_input, "_deliveries_plant_const").input("DataCo")
     widget(at.multiselect, "_deliveries_computed").select("due_date").select("customer")
-    at.run()
+    run(at)
     widget(at.selectbox, "_cmp_due_date_a").select("order date (DateOrders)")
+    run(at)
     widget(at.selectbox, "_cmp_due_date_b").select("Days for shipment (scheduled)")
+    run(at)
     widget(at.text_input, "_cmp_due_date_fmt").input(STAMP)
-    widget(at.selectbox, "_cmp_customer_op").select("concat").run()
+    widget(at.selectbox, "_cmp_customer_op").select("concat")
+    run(at)
     widget(at.multiselect, "_cmp_customer_cols").select("Customer Fname").select("Customer Lname")
-    at.run()
+    run(at)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

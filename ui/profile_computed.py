@@ -45,9 +45,9 @@ def computed(
     for name in chosen:
         with st.container(border=True):
             how = _one(f"{p}_{kind.value}_cmp_{name}", name, spec.column(name).type, seed, headers)
-            boxes[name] = st.container()
-        if how is not None:
-            out[name] = how
+            if how is not None:
+                out[name] = how
+                boxes[name] = st.container()
     return out, boxes
 
 

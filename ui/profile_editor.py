@@ -241,6 +241,8 @@ def editor(ctx: Context, pv: Preview, data: bytes, key: str) -> Plan:
         st.error(md(refused), icon=":material/error:")
         return Plan(kind, pv.sheet, blocked=[str(refused)])
     for name, box in boxes.items():
+        if name not in draft.computed:  # unfinished: its fields say what is missing
+            continue
         with box:
             computed_fields.show_preview(_computed_preview(data, as_json(draft), pv.sheet, name))
     preview = _preview(data, as_json(draft), pv.sheet, lookup)
