@@ -116,13 +116,10 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def missing_date_formats(profile: Profile, source: Source) -> list[str]:
-    """Mapped date columns whose sample values need a format the draft does not set."""
-    spec = KINDS[Kind(profile.kind)]
+    """Mapped or computed-from date columns whose sample values need a format the draft
+    does not set."""
     problems = []
-    for name, header in profile.columns.items():
-        column = spec.column(name)
-        if column.type not in (ColType.DATE, ColType.TIMESTAMP) or name in profile.date_formats:
-            continue
+    for name, header in _dates_without_format(profile):
         values = _sample(source, header, profile.blank_values)
         odd = [v for v in values if not _ISO.fullmatch(v)]
         if not odd:
@@ -137,6 +134,21 @@ def missing_date_formats(profile: Profile, source: Source) -> list[str]:
             f"e.g. {DATE_FORMAT_EXAMPLES}."
         )
     return problems
+
+
+def _dates_without_format(profile: Profile) -> list[tuple[str, str]]:
+    """(canonical, source header) of every date read without a format: mapped or computed."""
+    spec = KINDS[Kind(profile.kind)]
+    pairs = [
+        (name, header)
+        for name, header in profile.columns.items()
+        if spec.column(name).type in (ColType.DATE, ColType.TIMESTAMP)
+        and name not in profile.date_formats
+    ]
+    for name, how in profile.computed.items():
+        if not how.date_format:
+            pairs += [(name, header) for header in how.date_columns()]
+    return pairs
 
 
 def _sample(source: Source, header: str, blanks: tuple[str, ...]) -> list[str]:

@@ -122,6 +122,19 @@ def test_days_between_in_the_preview(write_csv) -> None:
     assert preview.rows["units_reworked"].tolist() == ["3", "1"]  # 2024 is a leap year
 
 
+def test_a_computed_date_without_its_format_asks_for_it() -> None:
+    shipped = profiles.read_file(DATACO)
+    how = shipped.computed["due_date"]
+    unformatted = Computed(how.op, how.columns)  # no date_format: only YYYY-MM-DD would do
+    draft = Profile(
+        **{**shipped.__dict__, "computed": {**shipped.computed, "due_date": unformatted}}
+    )
+    preview = preview_draft(SAMPLE, draft)
+    assert not preview.ok and preview.formats_missing
+    assert "'order date (DateOrders)' → due_date" in preview.formats_missing[0]
+    assert "could be day/month or month/day" in preview.formats_missing[0]
+
+
 @pytest.mark.parametrize(
     ("change", "line", "column", "value", "words"),
     [

@@ -139,6 +139,7 @@ def _date_headers(profile: Profile | None) -> set[str]:
             for canonical, source in profile.columns.items()
             if spec.column(canonical).type in (ColType.DATE, ColType.TIMESTAMP)
         }
+        names |= {h.lower() for how in profile.computed.values() for h in how.date_columns()}
     return names
 
 
