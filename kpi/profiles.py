@@ -120,7 +120,8 @@ def _check_computed(profile: Profile) -> None:
 def _date_format_ok(date_format: str) -> bool:
     """DuckDB refuses an unknown % code for every row; find out once, here."""
     try:
-        duckdb.sql("SELECT try_strptime('', $f)", params={"f": date_format}).fetchall()
+        with duckdb.connect() as con:  # its own: the default connection is shared
+            con.execute("SELECT try_strptime('', ?)", [date_format]).fetchall()
     except duckdb.Error:
         return False
     return True

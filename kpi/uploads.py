@@ -90,12 +90,15 @@ def preview(
             if excel.is_workbook(path):
                 out.sheets = tuple(excel.sheet_names(path))
                 path, out.sheet = _as_csv(path, None, sheet, Path(folder))
-            else:  # decoded strictly: a wrong choice is a problem, never mojibake
-                path = encodings.to_utf8(path, out.encoding, Path(folder) / "decoded.csv")
+            else:
+                path = _decoded(path, out.encoding, Path(folder))
             source = ingest_read.inspect(path)
+        except _Undecodable as undecodable:  # another encoding may read it: not unreadable
+            out.problems = [p.describe() for p in undecodable.problems]
+            return out
         except FileRejected as rejected:
             out.problems = [p.describe() for p in rejected.problems]
-            out.unreadable = out.guess is None or out.guess.encoding == out.encoding
+            out.unreadable = True
             return out
         text = data if path.name == "upload.csv" else path.read_bytes()
     out.delimiter, out.headers = source.delimiter, tuple(source.headers)
@@ -104,6 +107,21 @@ def preview(
         out.problems.append("The header does not match any input kind; choose the kind.")
     out.head = _head(text, source.delimiter, rows)
     return out
+
+
+class _Undecodable(FileRejected):
+    """The bytes do not decode in the chosen encoding (the user can choose another)."""
+
+
+def _decoded(path: Path, encoding: str, folder: Path) -> Path:
+    """The text as UTF-8, decoded strictly: a wrong choice is a problem, never mojibake.
+    Content that is no text at all (empty, binary, gzip...) is refused first."""
+    if not encoding.startswith("utf-16"):
+        ingest_read.check_content(ingest_read.read_head(path))
+    try:
+        return encodings.to_utf8(path, encoding, folder / "decoded.csv")
+    except FileRejected as rejected:
+        raise _Undecodable(rejected.problems) from None
 
 
 def blocked_result(file_name: str, plan: Plan) -> IngestResult:

@@ -126,3 +126,16 @@ def test_cli_ingest_with_auto_encoding(db_url: str, engine, write_csv, capsys) -
     assert customers(engine) == NAMES
     with pytest.raises(SystemExit):
         cli.main(["ingest", "--db", db_url, "--encoding", "ebcdic", str(path)])
+
+
+def test_the_upload_preview_reads_with_the_guess_and_refuses_what_is_no_text() -> None:
+    from kpi import uploads
+
+    for data in (b"", bytes(range(256)) * 4):
+        assert uploads.preview(data, "x.csv").unreadable
+    guessed = uploads.preview(TEXT.encode("utf-16"), "x.csv")
+    assert (guessed.encoding, guessed.kind) == ("utf-16", Kind.DELIVERIES)
+    assert guessed.head["customer"].tolist() == NAMES
+    wrong = uploads.preview(TEXT.encode("cp1252"), "x.csv", encoding="utf-8")
+    assert not wrong.unreadable, "another encoding may read it: the user is asked"
+    assert "looks like Windows-1252 (cp1252)" in wrong.problems[0]
