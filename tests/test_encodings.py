@@ -126,6 +126,9 @@ def test_cli_ingest_with_auto_encoding(db_url: str, engine, write_csv, capsys) -
     assert customers(engine) == NAMES
     with pytest.raises(SystemExit):
         cli.main(["ingest", "--db", db_url, "--encoding", "ebcdic", str(path)])
+    both = ["ingest", "--db", db_url, "--profile", "p", "--encoding", "cp1252", str(path)]
+    assert cli.main(both) == 2
+    assert "the profile names its own" in capsys.readouterr().err
 
 
 def test_the_upload_preview_reads_with_the_guess_and_refuses_what_is_no_text() -> None:

@@ -85,10 +85,10 @@ def _undecodable(pv: Preview) -> list[str]:
     return [p for p in pv.problems if "cannot be read as" in p]
 
 
-def encoding_select(pv: Preview, key: str, start: str | None = None) -> str | None:
+def encoding_select(pv: Preview, key: str) -> str | None:
     """The encoding, preselected with the detected one when the guess is sure (else asked)."""
     guess = pv.guess
-    start = start or (guess.encoding if guess and guess.sure else None)
+    start = guess.encoding if guess and guess.sure else None
     chosen = st.selectbox(
         "Encoding",
         ENCODINGS,
