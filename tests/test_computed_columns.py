@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 
+import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -243,3 +244,15 @@ def test_preview_and_stored_rows_agree(engine, settings, tmp_path, rows) -> None
     assert stored["quantity_ordered"].tolist() == [float(q) for q in shown["quantity_ordered"]]
     first = rows[0]
     assert shown.iloc[0]["due_date"] == str(first[0] + dt.timedelta(days=first[1]))
+
+
+def test_a_computed_problem_on_a_sheet_names_the_sheet_and_row(engine, settings, tmp_path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "Orders"
+    for line in ORDERS_FILE.replace("28.02.2026", "bald").splitlines():
+        book.active.append(line.split(";"))
+    book.save(tmp_path / "orders.xlsx")
+    result = import_file(engine, settings, tmp_path / "orders.xlsx", profile=ORDERS)
+    assert result.outcome is Outcome.REJECTED
+    (problem,) = result.problems
+    assert problem.describe().startswith("sheet 'Orders', row 2, column 'Bestellt → due_date'")

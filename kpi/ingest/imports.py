@@ -57,6 +57,7 @@ def import_file(
                 options, encoding,
             )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="kpi-import-") as folder:
+        sheet_used = ""
         try:
             with disk.disk_full_refused():  # a sheet or a mapped file is written first
                 readable, sheet_used = _as_csv(taken.path, profile, sheet, Path(folder))
@@ -68,6 +69,9 @@ def import_file(
                 )
         except FileRejected as rejected:
             kind, problems = (profile.kind if profile else kind), rejected.problems
+            if sheet_used:  # a profile's problems on a sheet's rows name the sheet
+                problems = [p if p.sheet else dataclasses.replace(p, sheet=sheet_used)
+                            for p in problems]  # fmt: skip
             return IngestResult(
                 name, Outcome.REJECTED, kind, problems=problems, problem_count=len(problems)
             )
