@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from kpi import profiles
-from kpi.ingest import excel
+from kpi.ingest import computed_sql, excel
 from kpi.ingest.imports import _as_csv  # the very conversion the load uses
 from kpi.ingest.problems import FileRejected
 from kpi.ingest.profiled import transform
@@ -28,6 +28,7 @@ from kpi.profiles import Profile
 from kpi.schema import KINDS, ColType, Kind
 
 PREVIEW_ROWS = 20
+COMPUTED_PREVIEW_ROWS = 5
 SAMPLE_ROWS = 200
 HEAD_BYTES = 256 * 1024  # a preview reads the file's head only, so a large file stays fast
 DATE_FORMAT_EXAMPLES = "%Y-%m-%d, %d.%m.%Y, %d/%m/%Y, %m/%d/%Y, %d-%b-%y, %Y-%m-%d %H:%M"
@@ -58,14 +59,25 @@ class DraftPreview:
         return not self.problems
 
 
-def head_copy(data: bytes, target: Path, is_workbook: bool) -> Path:
+def head_copy(data: bytes, target: Path, is_workbook: bool, encoding: str = "utf-8") -> Path:
     """Write the uploaded bytes, cut after the last whole line of the head for text files."""
     if not is_workbook and len(data) > HEAD_BYTES:
-        head = data[:HEAD_BYTES]
-        cut = max(head.rfind(b"\n"), head.rfind(b"\r"))
-        data = head[: cut + 1] if cut > 0 else head
+        data = _whole_lines(data[:HEAD_BYTES], encoding)
     target.write_bytes(data)
     return target
+
+
+def _whole_lines(head: bytes, encoding: str) -> bytes:
+    """The head up to its last line break; UTF-16 is cut between whole code units."""
+    if encoding.startswith("utf-16"):
+        big = encoding == "utf-16-be" or (encoding == "utf-16" and head[:2] == b"\xfe\xff")
+        newline = b"\x00\n" if big else b"\n\x00"
+        cut = len(head) - len(head) % 2
+        while (cut := head.rfind(newline, 0, cut)) > 0 and cut % 2:
+            pass
+        return head[: cut + 2] if cut > 0 else head[: len(head) - len(head) % 2]
+    cut = max(head.rfind(b"\n"), head.rfind(b"\r"))
+    return head[: cut + 1] if cut > 0 else head
 
 
 def upload_path(folder: Path, data: bytes) -> Path:
@@ -104,13 +116,10 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def missing_date_formats(profile: Profile, source: Source) -> list[str]:
-    """Mapped date columns whose sample values need a format the draft does not set."""
-    spec = KINDS[Kind(profile.kind)]
+    """Mapped or computed-from date columns whose sample values need a format the draft
+    does not set."""
     problems = []
-    for name, header in profile.columns.items():
-        column = spec.column(name)
-        if column.type not in (ColType.DATE, ColType.TIMESTAMP) or name in profile.date_formats:
-            continue
+    for name, header in _dates_without_format(profile):
         values = _sample(source, header, profile.blank_values)
         odd = [v for v in values if not _ISO.fullmatch(v)]
         if not odd:
@@ -125,6 +134,21 @@ def missing_date_formats(profile: Profile, source: Source) -> list[str]:
             f"e.g. {DATE_FORMAT_EXAMPLES}."
         )
     return problems
+
+
+def _dates_without_format(profile: Profile) -> list[tuple[str, str]]:
+    """(canonical, source header) of every date read without a format: mapped or computed."""
+    spec = KINDS[Kind(profile.kind)]
+    pairs = [
+        (name, header)
+        for name, header in profile.columns.items()
+        if spec.column(name).type in (ColType.DATE, ColType.TIMESTAMP)
+        and name not in profile.date_formats
+    ]
+    for name, how in profile.computed.items():
+        if not how.date_format:
+            pairs += [(name, header) for header in how.date_columns()]
+    return pairs
 
 
 def _sample(source: Source, header: str, blanks: tuple[str, ...]) -> list[str]:
@@ -164,7 +188,7 @@ def preview_draft(
 
 def unmapped_required(profile: Profile) -> list[str]:
     """Required columns the draft gives no source, constant, lookup or wide layout for."""
-    given = set(profile.columns) | set(profile.constants)
+    given = set(profile.columns) | set(profile.constants) | set(profile.computed)
     if profile.lookup is not None:
         given |= set(profile.lookup.columns)
     if profile.wide is not None:
@@ -192,6 +216,47 @@ def suggest(saved: list[Profile], path: Path, sheet: str = "") -> list[Profile]:
         if headers and profiles.matching([profile], headers):
             fits.append(profile)
     return sorted(fits, key=lambda p: -len(p.columns))
+
+
+def suggest_sheet(saved: list[Profile], path: Path) -> str:
+    """The workbook's sheet a saved profile names and whose headers it finds there, or ""."""
+    names = excel.sheet_names(path)
+    for profile in sorted(saved, key=lambda p: -len(profiles.source_headers(p))):
+        if profile.sheet in names and suggest([profile], path, profile.sheet):
+            return profile.sheet
+    return ""
+
+
+def preview_computed(path: Path, profile: Profile, name: str, sheet: str = "") -> DraftPreview:
+    """One computed column beside the source values it is made from (first rows).
+
+    The value is the expression the load runs (``kpi.ingest.computed_sql``); a row whose
+    value cannot be made shows why in the ``problem`` column.
+    """
+    how = profile.computed[name]
+    with tempfile.TemporaryDirectory(prefix="kpi-draft-") as tmp:
+        folder = Path(tmp)
+        try:
+            readable, _ = _as_csv(path, profile, sheet, folder)
+            text = to_utf8(readable, profile.encoding, folder)
+            with duckdb.connect() as con:
+                headers = read_source(
+                    con, text, "s", profile.skip_lines, profile.extra_header_lines,
+                    profile.delimiter,
+                )  # fmt: skip
+                built = computed_sql.build(name, how, profile, headers)
+                cells = [f"s.{computed_sql.locate(headers, h, name)}" for h in how.columns]
+                frame = con.execute(
+                    f"SELECT {', '.join(cells)}, {built.value}, "
+                    f"{computed_sql.problem_expr(built.checks)} FROM s ORDER BY src_line "
+                    f"LIMIT {COMPUTED_PREVIEW_ROWS}"
+                ).df()
+        except FileRejected as rejected:
+            return DraftPreview(problems=[p.describe() for p in rejected.problems])
+        except duckdb.Error as exc:
+            return DraftPreview(problems=[f"This column cannot be computed: {exc}"])
+    frame.columns = _unique([*how.columns, f"→ {name}", "problem"])
+    return DraftPreview(frame.fillna(""))
 
 
 def blocked_reasons(profile: Profile, preview: DraftPreview, has_lookup: bool) -> list[str]:

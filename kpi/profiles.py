@@ -4,7 +4,8 @@ A profile is data (saved in the database, exported as TOML or JSON), never code.
 maps source headers to canonical columns, names the date format of each date column
 (a day/month-ambiguous column without one is an error: dates are never guessed), the
 number format, the encoding, extra header lines, blank markers, and for downtime an
-optional *wide* layout (one column per reason) with a reason-code lookup.
+optional *wide* layout (one column per reason) with a reason-code lookup, computed
+columns (:mod:`kpi.computed`), and for a workbook the sheet to read.
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ import hashlib
 import json
 import tomllib
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import sqlalchemy as sa
 import tomli_w
 
-from kpi import store
+from kpi import computed, store
+from kpi.computed import Computed, ComputedError
+from kpi.encodings import ENCODINGS
 from kpi.schema import KINDS, ColType, Kind
 from kpi.tables import import_profiles
-
-ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1")
 
 
 class ProfileError(ValueError):
@@ -68,6 +71,7 @@ class Profile:
     wide: WideLayout | None = None
     lookup: Lookup | None = None
     sheet: str = ""  # for .xlsx: the sheet to read; empty = the first
+    computed: dict[str, Computed] = field(default_factory=dict)  # canonical -> how
 
     def __post_init__(self) -> None:
         validate_profile(self)
@@ -79,7 +83,7 @@ def validate_profile(profile: Profile) -> None:
     if not profile.name.strip():
         raise ProfileError("A profile needs a name.")
     unknown = set(profile.columns) | set(profile.constants) | set(profile.date_formats)
-    unknown -= set(spec.names)
+    unknown = (unknown | set(profile.computed)) - set(spec.names)
     if unknown:
         raise ProfileError(f"Not columns of {spec.kind.value}: {', '.join(sorted(unknown))}.")
     for name in profile.date_formats:
@@ -93,11 +97,40 @@ def validate_profile(profile: Profile) -> None:
         raise ProfileError("A wide layout is only for downtime files.")
     if profile.skip_lines < 0 or profile.extra_header_lines < 0:
         raise ProfileError("Line counts to skip cannot be negative.")
+    _check_computed(profile)
+    formats = [*profile.date_formats.values(), *(c.date_format for c in profile.computed.values())]
+    bad = [f for f in formats if f and not _date_format_ok(f)]
+    if bad:
+        raise ProfileError(f"Not a date format: '{bad[0]}' (use codes like %d.%m.%Y).")
+
+
+def _check_computed(profile: Profile) -> None:
+    spec = KINDS[Kind(profile.kind)]
+    twice = set(profile.computed) & (set(profile.columns) | set(profile.constants))
+    if twice:
+        raise ProfileError(f"Mapped or constant and also computed: {', '.join(sorted(twice))}.")
+    try:
+        for name, how in profile.computed.items():
+            computed.check(name, spec.column(name).type, how)
+    except ComputedError as refused:
+        raise ProfileError(str(refused)) from None
+
+
+@lru_cache(maxsize=256)
+def _date_format_ok(date_format: str) -> bool:
+    """DuckDB refuses an unknown % code for every row; find out once, here."""
+    try:
+        with duckdb.connect() as con:  # its own: the default connection is shared
+            con.execute("SELECT try_strptime('', ?)", [date_format]).fetchall()
+    except duckdb.Error:
+        return False
+    return True
 
 
 def to_dict(profile: Profile) -> dict[str, Any]:
     data = asdict(profile)
     data["kind"] = Kind(profile.kind).value
+    data["computed"] = {n: computed.to_data(c) for n, c in profile.computed.items()}
     return {key: value for key, value in data.items() if value not in (None, "", (), {})}
 
 
@@ -113,10 +146,11 @@ def from_dict(data: dict[str, Any]) -> Profile:
         if data.get("lookup") is not None:
             data["lookup"] = Lookup(**data["lookup"])
         data["blank_values"] = tuple(data.get("blank_values", ()))
+        data["computed"] = {n: computed.from_data(c) for n, c in data.get("computed", {}).items()}
         return Profile(**data)
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, ProfileError):
-            raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if isinstance(exc, ProfileError | ComputedError):
+            raise ProfileError(str(exc)) from None
         raise ProfileError(f"Not a valid profile: {exc}") from None
 
 
@@ -186,10 +220,16 @@ def matching(profiles: list[Profile], headers: list[str]) -> list[Profile]:
     present = {h.strip().lower() for h in headers}
 
     def needed(profile: Profile) -> set[str]:
-        names = set(profile.columns.values())
-        if profile.lookup is not None:
-            names.add(profile.lookup.key)
-        return {n.strip().lower() for n in names}
+        return {n.strip().lower() for n in source_headers(profile)}
 
     fits = [p for p in profiles if needed(p) and needed(p) <= present]
     return sorted(fits, key=lambda p: -len(needed(p)))
+
+
+def source_headers(profile: Profile) -> set[str]:
+    """Every source header the profile reads (mapped, computed from, or the lookup key)."""
+    names = set(profile.columns.values())
+    names |= {h for how in profile.computed.values() for h in how.columns}
+    if profile.lookup is not None:
+        names.add(profile.lookup.key)
+    return names

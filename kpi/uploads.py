@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from kpi import encodings
+from kpi.encodings import Guess
 from kpi.ingest import IngestResult, Outcome, Problem, excel
 from kpi.ingest import read as ingest_read
 from kpi.ingest.imports import _as_csv  # the very conversion the load uses
@@ -43,6 +45,8 @@ class Preview:
     problems: list[str] = field(default_factory=list)
     sheets: tuple[str, ...] = ()  # an Excel workbook's sheets; empty for text files
     sheet: str = ""  # the sheet previewed
+    encoding: str = ""  # a text file: the encoding the preview read it with
+    guess: Guess | None = None  # a text file: the detected encoding and its confidence
     unreadable: bool = False  # refused as a whole (empty, binary, over a limit, ...)
 
     @property
@@ -63,30 +67,60 @@ class Plan:
     profile: Profile | None = None
     lookup: bytes | None = None
     blocked: list[str] = field(default_factory=list)  # stops the file before the loader
+    encoding: str = "utf-8"  # a text file read without a profile
 
 
-def preview(data: bytes, file_name: str, sheet: str = "", rows: int = PREVIEW_ROWS) -> Preview:
-    """Inspect uploaded bytes; problems are returned as text, never raised."""
+def preview(
+    data: bytes, file_name: str, sheet: str = "", rows: int = PREVIEW_ROWS, encoding: str = ""
+) -> Preview:
+    """Inspect uploaded bytes; problems are returned as text, never raised.
+
+    A text file is read with ``encoding``, or else with the detected one (``guess``).
+    """
     out = Preview(file_name, len(data), hashlib.sha256(data).hexdigest())
+    is_workbook = data[:4] == excel.XLSX_MAGIC
+    if not is_workbook:
+        out.guess = encodings.detect(data[: encodings.GUESS_BYTES])
+        out.encoding = encoding or out.guess.encoding or "utf-8"
     with tempfile.TemporaryDirectory(prefix="kpi-preview-") as folder:
         path = upload_path(Path(folder), data)  # the uploaded name is a label, never a path
-        head_copy(data, path, data[:4] == excel.XLSX_MAGIC)
+        head_copy(data, path, is_workbook, out.encoding)
         try:
             if excel.is_workbook(path):
                 out.sheets = tuple(excel.sheet_names(path))
                 path, out.sheet = _as_csv(path, None, sheet, Path(folder))
+            else:
+                path = _decoded(path, out.encoding, Path(folder))
             source = ingest_read.inspect(path)
+        except _Undecodable as undecodable:  # another encoding may read it: not unreadable
+            out.problems = [p.describe() for p in undecodable.problems]
+            return out
         except FileRejected as rejected:
             out.problems = [p.describe() for p in rejected.problems]
             out.unreadable = True
             return out
-        text = path.read_bytes() if out.sheets else data
+        text = data if path.name == "upload.csv" else path.read_bytes()
     out.delimiter, out.headers = source.delimiter, tuple(source.headers)
     out.kind = detect_kind(list(source.headers))
     if out.kind is None:
         out.problems.append("The header does not match any input kind; choose the kind.")
     out.head = _head(text, source.delimiter, rows)
     return out
+
+
+class _Undecodable(FileRejected):
+    """The bytes do not decode in the chosen encoding (the user can choose another)."""
+
+
+def _decoded(path: Path, encoding: str, folder: Path) -> Path:
+    """The text as UTF-8, decoded strictly: a wrong choice is a problem, never mojibake.
+    Content that is no text at all (empty, binary, gzip...) is refused first."""
+    if not encoding.startswith("utf-16"):
+        ingest_read.check_content(ingest_read.read_head(path))
+    try:
+        return encodings.to_utf8(path, encoding, folder / "decoded.csv")
+    except FileRejected as rejected:
+        raise _Undecodable(rejected.problems) from None
 
 
 def blocked_result(file_name: str, plan: Plan) -> IngestResult:

@@ -22,6 +22,7 @@ from kpi.ingest import excel
 from kpi.profiles import Profile, ProfileError
 from kpi.schema import KINDS, Kind
 from kpi.uploads import Plan, Preview
+from ui import profile_computed as computed_fields
 from ui import profile_fields as fields
 from ui import session
 from ui.frame import Context
@@ -41,26 +42,49 @@ CHOICE_LABELS = {
 }
 
 
-def _temp_upload(folder: Path, data: bytes) -> Path:
-    return drafts.head_copy(data, drafts.upload_path(folder, data), data[:4] == excel.XLSX_MAGIC)
+def _temp_upload(folder: Path, data: bytes, encoding: str = "utf-8") -> Path:
+    is_workbook = data[:4] == excel.XLSX_MAGIC
+    return drafts.head_copy(data, drafts.upload_path(folder, data), is_workbook, encoding)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _source(data: bytes, profile_json: str, sheet: str) -> drafts.Source:
+    profile = profiles.loads(profile_json, "json")
     with tempfile.TemporaryDirectory(prefix="kpi-ui-") as tmp:
-        path = _temp_upload(Path(tmp), data)
-        return drafts.read_source_rows(path, profiles.loads(profile_json, "json"), sheet)
+        path = _temp_upload(Path(tmp), data, profile.encoding)
+        return drafts.read_source_rows(path, profile, sheet)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _computed_preview(data: bytes, profile_json: str, sheet: str, name: str):
+    profile = profiles.loads(profile_json, "json")
+    with tempfile.TemporaryDirectory(prefix="kpi-ui-") as tmp:
+        path = _temp_upload(Path(tmp), data, profile.encoding)
+        return drafts.preview_computed(path, profile, name, sheet)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _remembered_sheet(data: bytes, saved_json: tuple[str, ...]) -> str:
+    saved = [profiles.loads(text, "json") for text in saved_json]
+    with tempfile.TemporaryDirectory(prefix="kpi-ui-") as tmp:
+        return drafts.suggest_sheet(saved, _temp_upload(Path(tmp), data))
+
+
+def remembered_sheet(ctx: Context, data: bytes) -> str:
+    """The sheet of a workbook that a saved profile names and reads (or "")."""
+    saved = [p for p in profiles.list_profiles(ctx.engine) if p.sheet]
+    return _remembered_sheet(data, tuple(as_json(p) for p in saved)) if saved else ""
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _preview(data: bytes, profile_json: str, sheet: str, lookup: bytes | None):
+    profile = profiles.loads(profile_json, "json")
     with tempfile.TemporaryDirectory(prefix="kpi-ui-") as tmp:
-        path = _temp_upload(Path(tmp), data)
+        path = _temp_upload(Path(tmp), data, profile.encoding)
         lookup_path = None
         if lookup is not None:
             lookup_path = Path(tmp) / "lookup.csv"
             lookup_path.write_bytes(lookup)
-        profile = profiles.loads(profile_json, "json")
         return drafts.preview_draft(path, profile, sheet, lookup_path)
 
 
@@ -121,6 +145,10 @@ def describe(profile: Profile) -> str:
     spec = KINDS[Kind(profile.kind)]
     parts = [f"{spec.kind.value}", f"{len(profile.columns)} mapped column(s)"]
     parts += [f"{name}: {fmt}" for name, fmt in profile.date_formats.items()]
+    parts += [f"{name} = {how.formula()}" for name, how in profile.computed.items()]
+    parts.append(f"sheet '{profile.sheet}'" if profile.sheet else f"encoding {profile.encoding}")
+    if profile.skip_lines:
+        parts.append(f"header on line {profile.skip_lines + 1}")
     if profile.wide:
         parts.append("wide layout (one column per reason)")
     if profile.lookup:
@@ -186,7 +214,10 @@ def editor(ctx: Context, pv: Preview, data: bytes, key: str) -> Plan:
     p = f"ed_{key}_{version}"
     with left:
         kind = fields.kind_select(p, seed, pv.kind)
-    reading = fields.reading(p, seed, pv.is_workbook)
+    reading = fields.reading(p, seed, pv)
+    if reading["encoding"] is None:
+        st.info("Choose the file's encoding: the detection is not sure.")
+        return Plan(blocked=["Choose the file's encoding in the mapping editor."])
     probe = Profile(name="draft", kind=kind or Kind.PRODUCTION, **reading)
     source = _source(data, as_json(probe), pv.sheet)
     fields.source_table(source)
@@ -195,6 +226,7 @@ def editor(ctx: Context, pv: Preview, data: bytes, key: str) -> Plan:
         return Plan(blocked=["Choose the kind and map the columns in the mapping editor."])
     wide = fields.wide(p, seed, source.headers) if kind is Kind.DOWNTIME else None
     columns, constants, formats = fields.mapping(p, kind, seed, source, wide is not None)
+    computed, boxes = computed_fields.computed(p, kind, seed, source.headers, wide is not None)
     numbers = fields.numbers(p, seed)
     lookup_spec = fields.lookup(p, seed, source.headers)
     lookup = _lookup_file(key) if lookup_spec else None
@@ -202,11 +234,17 @@ def editor(ctx: Context, pv: Preview, data: bytes, key: str) -> Plan:
     try:
         draft = Profile(
             name=name.strip() or "draft", kind=kind, columns=columns, constants=constants,
-            date_formats=formats, wide=wide, lookup=lookup_spec, **reading, **numbers,
+            date_formats=formats, wide=wide, lookup=lookup_spec, computed=computed, **reading,
+            **numbers,
         )  # fmt: skip
     except ProfileError as refused:
         st.error(md(refused), icon=":material/error:")
         return Plan(kind, pv.sheet, blocked=[str(refused)])
+    for name, box in boxes.items():
+        if name not in draft.computed:  # unfinished: its fields say what is missing
+            continue
+        with box:
+            computed_fields.show_preview(_computed_preview(data, as_json(draft), pv.sheet, name))
     preview = _preview(data, as_json(draft), pv.sheet, lookup)
     show_preview(preview)
     _save(ctx, draft, key, preview, seed)

@@ -12,9 +12,12 @@ from typing import Any
 
 import streamlit as st
 
+from kpi import encodings
 from kpi import profile_drafts as drafts
-from kpi.profiles import ENCODINGS, Lookup, Profile, WideLayout
+from kpi.encodings import ENCODINGS
+from kpi.profiles import Lookup, Profile, WideLayout
 from kpi.schema import KINDS, ColType, Column, Kind, normalise_header
+from kpi.uploads import Preview
 from ui.safe import md
 
 DELIMITERS = {"": "detect", ",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -44,15 +47,25 @@ def kind_select(p: str, seed: Profile | None, detected: Kind | None) -> Kind | N
     return Kind(chosen) if chosen else None
 
 
-def reading(p: str, seed: Profile | None, is_workbook: bool) -> dict[str, Any]:
-    """Encoding, delimiter and header lines (a sheet is already text with commas)."""
+def reading(p: str, seed: Profile | None, pv: Preview) -> dict[str, Any]:
+    """Sheet or encoding, delimiter and header lines (a sheet is already text with commas).
+
+    The encoding starts from the seed's, else the detected one when the detection is sure;
+    otherwise it is ``None`` until the user chooses.
+    """
+    start = seed.encoding if seed else (pv.guess.encoding if pv.guess and pv.guess.sure else None)
     seed = seed or Profile(name="draft", kind=Kind.PRODUCTION)
     c1, c2, c3, c4 = st.columns(4)
-    out: dict[str, Any] = {"encoding": "utf-8", "delimiter": ""}
-    if not is_workbook:
+    out: dict[str, Any] = {"encoding": "utf-8", "delimiter": "", "sheet": pv.sheet}
+    if pv.is_workbook:
+        c1.caption(f"Sheet '{md(pv.sheet)}' (saved with the profile)")
+    else:
         out["encoding"] = c1.selectbox(
-            "Encoding", ENCODINGS, index=ENCODINGS.index(seed.encoding), key=f"{p}_enc"
-        )
+            "Encoding", ENCODINGS, index=ENCODINGS.index(start) if start else None,
+            format_func=encodings.label, key=f"{p}_enc", placeholder="Choose the encoding",
+        )  # fmt: skip
+        if pv.guess is not None:
+            c1.caption(pv.guess.describe())  # our own words
         out["delimiter"] = c2.selectbox(
             "Delimiter", list(DELIMITERS), index=list(DELIMITERS).index(seed.delimiter),
             format_func=DELIMITERS.get, key=f"{p}_delim",

@@ -12,6 +12,8 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from kpi import store, summary
 from kpi.auth import Action
+from kpi.encodings import ENCODINGS
+from kpi.encodings import label as encoding_label
 from kpi.ingest import IngestResult, Outcome, UndoRefused, undo_batch, undo_preview
 from kpi.ingest.imports import import_file
 from kpi.ingest.load import PLAIN, Options
@@ -28,12 +30,13 @@ PICK_GENERATION = "_batch_pick_generation"
 UNDO_ASKED = "_undo_asked"  # the batch whose undo waits for a yes
 
 
-def preview_of(upload, sheet: str = "") -> Preview:
-    """Preview once per uploaded file and sheet (hashing a large file every rerun is slow)."""
+def preview_of(upload, sheet: str = "", encoding: str = "") -> Preview:
+    """Preview once per uploaded file, sheet and encoding (hashing a large file every rerun
+    is slow); a text file without ``encoding`` is read with the detected one."""
     cache = st.session_state.setdefault("_previews", {})
-    key = (getattr(upload, "file_id", None) or upload.name, sheet)
+    key = (getattr(upload, "file_id", None) or upload.name, sheet, encoding)
     if key not in cache:
-        cache[key] = preview(upload.getvalue(), upload.name, sheet)
+        cache[key] = preview(upload.getvalue(), upload.name, sheet, encoding=encoding)
     return cache[key]
 
 
@@ -42,6 +45,9 @@ def plan_file(ctx: Context, upload, index: int) -> Plan:
     first = preview_of(upload)
     tag = f"{index}_{first.sha256[:12]}"
     sheet_key = f"sheet_{tag}"
+    if first.sheets and sheet_key not in st.session_state:  # a saved profile's sheet first
+        st.session_state[sheet_key] = profile_editor.remembered_sheet(ctx, upload.getvalue())
+        st.session_state[sheet_key] = st.session_state[sheet_key] or first.sheets[0]
     pv = preview_of(upload, st.session_state.get(sheet_key, "")) if first.sheets else first
     kind = pv.kind.value if pv.kind else "kind unknown"
     title = f"{md(pv.file_name)} · {kind} · {pv.size:,} bytes"
@@ -60,7 +66,42 @@ def plan_file(ctx: Context, upload, index: int) -> Plan:
         if choice.startswith(profile_editor.PROFILE_PREFIX):
             name = choice[len(profile_editor.PROFILE_PREFIX) :]
             return profile_editor.saved_profile(ctx, pv, data, tag, name)
+        return canonical(upload, pv, index)
+
+
+def canonical(upload, pv: Preview, index: int) -> Plan:
+    """No profile: the encoding (text files; detected, changeable) and the preview."""
+    if pv.is_workbook:
         return Plan(kind=show_preview(pv, index), sheet=pv.sheet)
+    chosen = encoding_select(pv, f"enc_{index}_{pv.sha256[:12]}")
+    if chosen is None:
+        show_preview(pv, index)
+        return Plan(blocked=["Choose the file's encoding first: the guess is not sure."])
+    pv = preview_of(upload, encoding=chosen)
+    return Plan(kind=show_preview(pv, index), encoding=chosen, blocked=_undecodable(pv))
+
+
+def _undecodable(pv: Preview) -> list[str]:
+    return [p for p in pv.problems if "cannot be read as" in p]
+
+
+def encoding_select(pv: Preview, key: str) -> str | None:
+    """The encoding, preselected with the detected one when the guess is sure (else asked)."""
+    guess = pv.guess
+    start = guess.encoding if guess and guess.sure else None
+    chosen = st.selectbox(
+        "Encoding",
+        ENCODINGS,
+        index=ENCODINGS.index(start) if start in ENCODINGS else None,
+        format_func=encoding_label,
+        key=key,
+        placeholder="Choose the encoding",
+        help="How the file's bytes are read as text. Detected from the file; change it if "
+        "names show wrong characters.",
+    )
+    if guess is not None:
+        (st.caption if guess.sure else st.warning)(guess.describe() + ".")
+    return chosen
 
 
 def show_preview(pv: Preview, index: int) -> Kind | None:
@@ -142,7 +183,7 @@ def _load(ctx: Context, upload, plan: Plan, report, options: Options) -> IngestR
         return import_file(
             ctx.engine, ctx.settings, path, kind=plan.kind, profile=plan.profile,
             sheet=plan.sheet, lookup=lookup, progress=report, file_name=upload.name,
-            options=options,
+            options=options, encoding=plan.encoding,
         )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from kpi import lease, profiles, store
 from kpi.cli import UsageError, add_db_option
+from kpi.encodings import ENCODINGS
 from kpi.ingest import IngestResult, Outcome, UndoRefused, disk, intake, undo_batch, undo_preview
 from kpi.ingest.imports import import_file
 from kpi.ingest.load import Options
@@ -40,6 +41,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--profile", metavar="NAME|FILE", help="import profile: a saved name, or a .toml/.json file"
     )
     ingest.add_argument("--sheet", default="", help="for .xlsx: the sheet (default: the first)")
+    ingest.add_argument(
+        "--encoding",
+        choices=["auto", *ENCODINGS],
+        help="text encoding of files read without a profile (default utf-8; 'auto' uses "
+        "the detected encoding when the detection is sure, else refuses the file)",
+    )
     ingest.add_argument(
         "--lookup",
         type=Path,
@@ -85,6 +92,8 @@ def _correction_options(ingest: argparse.ArgumentParser) -> None:
 def run_ingest(args: argparse.Namespace) -> int:
     settings = load_settings(args.db, args.user)
     kind = Kind(args.kind) if args.kind else None
+    if args.encoding and args.profile:
+        raise UsageError("--encoding is for files without a profile; the profile names its own")
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
         raise UsageError("no such file: " + ", ".join(missing))
@@ -171,6 +180,7 @@ def _ingest_with_progress(
         "sheet": args.sheet,
         "lookup": args.lookup,
         "taken": taken,
+        "encoding": args.encoding or "utf-8",
         "options": Options(whole_shift=args.replace_shift, dry_run=args.dry_run),
     }
     if path.stat().st_size < _PROGRESS_BAR_BYTES:

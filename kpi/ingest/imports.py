@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from kpi import profiles
+from kpi import encodings, profiles
 from kpi.ingest import disk, excel, intake
 from kpi.ingest.check import Progress
 from kpi.ingest.intake import Intake
@@ -38,8 +38,12 @@ def import_file(
     file_name: str | None = None,
     taken: Intake | None = None,
     options: Options = PLAIN,
+    encoding: str = "utf-8",
 ) -> IngestResult:
     """Load ``path`` (CSV or .xlsx), optionally through an import profile.
+
+    ``encoding`` is for a text file read without a profile (a profile names its own):
+    one of :data:`kpi.encodings.ENCODINGS`, or "auto" to use a guess that is sure.
 
     Every step reads one private copy of the file, hashed as it was copied (``taken``
     when the caller already made it, as the CLI does one file ahead), never ``path``
@@ -49,32 +53,57 @@ def import_file(
     if taken is None:
         with intake.private_copy(settings, Path(path)) as copy:
             return import_file(
-                engine, settings, path, kind, profile, sheet, lookup, progress, name, copy, options
-            )
+                engine, settings, path, kind, profile, sheet, lookup, progress, name, copy,
+                options, encoding,
+            )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="kpi-import-") as folder:
+        sheet_used = ""
         try:
             with disk.disk_full_refused():  # a sheet or a mapped file is written first
                 readable, sheet_used = _as_csv(taken.path, profile, sheet, Path(folder))
+                if profile is None and not sheet_used:
+                    readable, encoding = _decoded(readable, encoding, Path(folder))
                 lookup_copy, lookup_sha = _private_lookup(lookup, Path(folder))
                 mapped = (
                     transform(readable, profile, Path(folder), lookup_copy) if profile else None
                 )
         except FileRejected as rejected:
             kind, problems = (profile.kind if profile else kind), rejected.problems
+            if sheet_used:  # a profile's problems on a sheet's rows name the sheet
+                problems = [p if p.sheet else dataclasses.replace(p, sheet=sheet_used)
+                            for p in problems]  # fmt: skip
             return IngestResult(
                 name, Outcome.REJECTED, kind, problems=problems, problem_count=len(problems)
             )
         target = mapped.path if mapped else readable
         kind = profile.kind if profile else kind
-        recipe = _recipe(sheet_used, profile, lookup_sha)
+        recipe = _recipe(sheet_used, profile, lookup_sha, encoding)
         result = ingest_file(engine, settings, target, kind, progress, name, taken, recipe, options)
     return _in_user_terms(result, mapped, sheet_used)
 
 
-def _recipe(sheet: str, profile: Profile | None, lookup_sha: str) -> Recipe:
-    """How the bytes were read: part of the load's identity."""
+def _decoded(path: Path, encoding: str, folder: Path) -> tuple[Path, str]:
+    """A text file read without a profile, as UTF-8, and the encoding it was read with."""
+    if encoding == "auto":
+        guess = encodings.detect_file(path)
+        if not guess.sure:
+            message = (
+                f"The file's encoding is not certain ({guess.describe()}); nothing was "
+                "loaded. Name the encoding (e.g. --encoding cp1252)."
+            )
+            raise FileRejected([Problem(message)])
+        encoding = str(guess.encoding)
+    if encoding in encodings.UTF8:
+        return path, "utf-8"  # the loader reads UTF-8 with or without a BOM
+    return encodings.to_utf8(path, encoding, folder / "decoded.csv"), encoding
+
+
+def _recipe(sheet: str, profile: Profile | None, lookup_sha: str, encoding: str) -> Recipe:
+    """How the bytes were read: part of the load's identity (another encoding of the same
+    bytes is other text; without a profile it takes the profile version's place)."""
     if profile is None:
-        return Recipe(sheet, lookup_sha256=lookup_sha)
+        read_as = "" if encoding in encodings.UTF8 else f"encoding:{encoding}"
+        return Recipe(sheet, profile_version=read_as, lookup_sha256=lookup_sha)
     return Recipe(sheet, profile.name, profiles.version(profile), lookup_sha)
 
 
@@ -114,6 +143,7 @@ def _date_headers(profile: Profile | None) -> set[str]:
             for canonical, source in profile.columns.items()
             if spec.column(canonical).type in (ColType.DATE, ColType.TIMESTAMP)
         }
+        names |= {h.lower() for how in profile.computed.values() for h in how.date_columns()}
     return names
 
 

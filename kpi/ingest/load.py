@@ -35,7 +35,7 @@ class Recipe:
 
     sheet: str = ""
     profile_name: str = ""
-    profile_version: str = ""
+    profile_version: str = ""  # without a profile: "encoding:NAME" for non-UTF-8 text
     lookup_sha256: str = ""
 
 

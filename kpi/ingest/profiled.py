@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from kpi.ingest import computed_sql
 from kpi.ingest.problems import FileRejected, Problem
 from kpi.ingest.transform import (
     Transformed,
@@ -34,6 +35,10 @@ def transform(
         items, labels = _wide_items(con, headers, profile) if profile.wide else ([], {})
         lookup_headers, warnings = _join_lookup(con, headers, profile, lookup_path, folder)
         more, more_labels = canonical_select(profile, headers, lookup_headers)
+        for name, how in profile.computed.items():
+            more.append(f'{computed_sql.build(name, how, profile, headers).value} AS "{name}"')
+            more_labels[name] = how.formula()
+        computed_sql.refuse_failures(con, profile, headers)
         items = [*more, *items]
         if not items:
             raise FileRejected([Problem("The profile maps no column of the file.")])
@@ -67,6 +72,7 @@ def _wide_items(
     """Unpivot the reason columns of ``s`` into one row per non-empty, non-zero cell."""
     assert profile.wide is not None
     id_headers = set(h.lower() for h in profile.columns.values())
+    id_headers |= {h.lower() for how in profile.computed.values() for h in how.columns}
     if profile.lookup:
         id_headers.add(profile.lookup.key.lower())
     wanted = profile.wide.value_columns or tuple(h for h in headers if h.lower() not in id_headers)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from kpi import encodings
 from kpi.ingest import shape
 from kpi.ingest.problems import FileRejected, Problem
 from kpi.schema import normalise_header
@@ -58,7 +59,14 @@ def check_content(head: bytes) -> None:
             ]
         )
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileRejected([Problem("This is UTF-16 text; re-export it as 'CSV UTF-8'.")])
+        raise FileRejected(
+            [
+                Problem(
+                    "This is UTF-16 text; choose the encoding UTF-16 (command line: "
+                    "--encoding utf-16) or re-export it as 'CSV UTF-8'."
+                )
+            ]
+        )
     if b"\x00" in head:
         raise FileRejected([Problem("This is a binary file, not CSV text.")])
 
@@ -73,13 +81,21 @@ def check_utf8(path: Path) -> None:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 line += chunk[: exc.start].count(b"\n")
-                message = (
-                    "The file is not UTF-8 text. Re-export it as 'CSV UTF-8' "
-                    "(or use an import profile with its encoding)."
-                )
+                message = "The file is not UTF-8 text. " + _encoding_hint(path)
                 bad = chunk[exc.start : exc.start + 4].hex(" ")
                 raise FileRejected([Problem(message, line=line, value=bad)]) from None
             line += chunk.count(b"\n")
+
+
+def _encoding_hint(path: Path) -> str:
+    """Which encoding to choose instead, when the bytes tell (see kpi.encodings)."""
+    guess = encodings.detect_file(path)
+    if guess.encoding is None or guess.encoding in encodings.UTF8:
+        return "Re-export it as 'CSV UTF-8', or choose its encoding."
+    return (
+        f"It looks like {encodings.label(guess.encoding)}: choose that encoding (command "
+        f"line: --encoding {guess.encoding}) or re-export it as 'CSV UTF-8'."
+    )
 
 
 def invisible_ranges() -> list[tuple[int, int]]:

@@ -9,13 +9,13 @@ loader's problems can be reported against the file the user actually has.
 
 from __future__ import annotations
 
-import codecs
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from kpi import encodings
 from kpi.ingest import read
 from kpi.ingest.problems import FileRejected, Problem
 from kpi.profiles import Profile
@@ -43,16 +43,8 @@ def sql_text(value: str) -> str:
 
 
 def to_utf8(path: Path, encoding: str, folder: Path, name: str = "utf8.csv") -> Path:
-    """Re-encode a cp1252/latin-1 export as UTF-8, streaming, so DuckDB reads it as text."""
-    if encoding in ("utf-8", "utf-8-sig"):
-        return path
-    target = folder / name
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
-        for chunk in iter(lambda: source.read(1 << 20), b""):
-            out.write(decoder.decode(chunk))
-        out.write(decoder.decode(b"", final=True))
-    return target
+    """The file as UTF-8 text, decoded strictly (undecodable bytes name their line)."""
+    return encodings.to_utf8(path, encoding, folder / name)
 
 
 def header_line(path: Path, skip_lines: int) -> str:
