@@ -102,7 +102,8 @@ def _within(value: float, low: float | None, high: float | None) -> bool:
 def list_specs(bind: sa.Engine | sa.Connection, product: str | None = None) -> pd.DataFrame:
     """Stored specs (all windows), by product, characteristic and window."""
     t = characteristic_specs
-    query = sa.select(t).order_by(t.c.product, t.c.characteristic, t.c.valid_from, t.c.spec_id)
+    order = (t.c.product, t.c.characteristic, t.c.valid_from.nulls_first(), t.c.spec_id)
+    query = sa.select(t).order_by(*order)
     if product:
         query = query.where(sa.func.lower(t.c.product) == product.lower())
     with connected(bind) as conn:
