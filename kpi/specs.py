@@ -13,12 +13,13 @@ import csv
 import datetime as dt
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import sqlalchemy as sa
 
 from kpi.grains import parse_date
+from kpi.ingest.names import normalise
 from kpi.metrics import connected
 from kpi.settings import Settings
 from kpi.store import next_id, now, record_audit
@@ -127,6 +128,7 @@ def _same_item(spec: Spec) -> sa.ColumnElement[bool]:
 
 
 def _upsert(conn: sa.Connection, spec: Spec, user: str, action: str) -> int:
+    spec = _normalised(spec)
     problems = validate(spec)
     if problems:
         raise SpecError([f"{spec.describe()}: {p}" for p in problems])
@@ -157,6 +159,13 @@ def _upsert(conn: sa.Connection, spec: Spec, user: str, action: str) -> int:
         conn.execute(t.insert().values(spec_id=spec_id, **values))
     record_audit(conn, user, action, spec.describe(), f"spec {spec_id}: {verb} {spec.limits()}")
     return spec_id
+
+
+def _normalised(spec: Spec) -> Spec:
+    """Names in the store's one normal form (NFKC, trimmed), as loaded measurements have:
+    a spec in "µm" (micro sign) must match readings in "μm" (the Greek mu NFKC gives)."""
+    texts = ("product", "characteristic", "unit")
+    return replace(spec, **{name: normalise(getattr(spec, name)) for name in texts})
 
 
 def _eq_or_null(column: sa.Column, value: dt.date | None) -> sa.ColumnElement[bool]:
@@ -261,11 +270,15 @@ def parse_number(text: str, name: str) -> float:
 
 def import_specs(engine: sa.Engine, settings: Settings, text: str, file_name: str) -> int:
     """All rows or none: validate everything first, then write in one audited transaction."""
-    specs = parse_import(text)
+    return set_specs(engine, settings, parse_import(text), file_name)
+
+
+def set_specs(engine: sa.Engine, settings: Settings, specs: list[Spec], source: str) -> int:
+    """Set many specs in one audited transaction: all of them, or none (any SpecError)."""
     with engine.begin() as conn:
         for spec in specs:
             _upsert(conn, spec, settings.user, "spec.import")
-        record_audit(conn, settings.user, "spec.import", file_name, f"{len(specs)} specs")
+        record_audit(conn, settings.user, "spec.import", source, f"{len(specs)} specs")
     return len(specs)
 
 
