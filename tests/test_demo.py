@@ -230,7 +230,7 @@ def test_seed_if_empty_seeds_only_once(engine: sa.Engine, settings: Settings) ->
     assert len(store.list_batches(engine)) == batches == len(Kind)
 
 
-@pytest.mark.parametrize("name", ["production", "downtime", "deliveries", "receipts", "defects"])
+@pytest.mark.parametrize("name", [kind.value for kind in Kind])
 def test_sample_files_load_after_the_demo(name: str, engine: sa.Engine, settings: Settings) -> None:
     result = ingest_file(engine, settings, SAMPLES / f"{name}.csv")
     assert result.outcome is Outcome.LOADED, [p.describe() for p in result.problems]
