@@ -119,3 +119,47 @@ def test_a_new_spec_revision_applies_from_its_first_day(engine, settings) -> Non
     assert result.outcome is Outcome.REJECTED
     assert {p.column for p in result.problems} == {"unit"}
     assert _load(engine, settings, GOOD.replace("µm", "mm")).outcome is Outcome.LOADED
+
+
+def test_an_import_profile_maps_a_foreign_export_and_spec_problems_name_its_lines(
+    engine, settings, write_csv
+) -> None:
+    from kpi.ingest.imports import import_file
+    from kpi.profiles import Profile
+
+    profile = Profile(
+        name="cmm-export",
+        kind=Kind.MEASUREMENTS,
+        columns={
+            "date": "Datum",
+            "shift": "Schicht",
+            "line": "Linie",
+            "product": "Teil",
+            "characteristic": "Merkmal",
+            "subgroup": "Stichprobe",
+            "value": "Messwert",
+            "unit": "Einheit",
+        },  # fmt: skip
+        constants={"plant": "Plant 2"},
+        date_formats={"date": "%d.%m.%Y"},
+        decimal=",",
+        delimiter=";",
+        skip_lines=1,
+    )
+    head = "CMM export\nDatum;Schicht;Linie;Teil;Merkmal;Stichprobe;Messwert;Einheit\n"
+    rows = "02.03.2026;A;L5;GR-520;tooth;S1;-1,5;µm\n02.03.2026;A;L5;GR-520;tooth;S1;2,25;µm\n"
+    set_spec(engine, settings, SPEC)
+    bad = import_file(
+        engine,
+        settings,
+        write_csv("b.csv", head + rows + rows.replace("tooth", "lead")),
+        profile=profile,
+    )
+    assert bad.outcome is Outcome.REJECTED
+    assert [(p.line, p.column) for p in bad.problems] == [
+        (5, "Merkmal → characteristic"),
+        (6, "Merkmal → characteristic"),
+    ]
+    good = import_file(engine, settings, write_csv("g.csv", head + rows), profile=profile)
+    assert good.outcome is Outcome.LOADED, [p.describe() for p in good.problems]
+    assert sorted(subgroups(engine, "GR-520", "tooth")["value"]) == [-1.5, 2.25]
