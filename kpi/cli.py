@@ -42,6 +42,7 @@ COMMAND_MODULES: dict[str, str] = {
     "demo": "demo",
     "report": "report",
     "targets": "targets",
+    "specs": "specs",
     "spc": "spc",
     "check": "check",
     "actions": "actions",

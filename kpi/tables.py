@@ -85,6 +85,25 @@ targets = sa.Table(
     sa.Column("near_band", sa.Double),  # this target's near band; NULL: KPI_NEAR_BAND
 )
 
+# grain: one row per product x characteristic x validity window: what a measurement is
+# checked against (unit) and judged by (limits); lsl or usl may be NULL (one-sided)
+characteristic_specs = sa.Table(
+    "characteristic_specs",
+    metadata,
+    sa.Column("spec_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("product", sa.String, nullable=False),
+    sa.Column("characteristic", sa.String, nullable=False),
+    sa.Column("unit", sa.String, nullable=False),
+    sa.Column("nominal", sa.Double),
+    sa.Column("lsl", sa.Double),
+    sa.Column("usl", sa.Double),
+    sa.Column("subgroup_size", sa.Integer, nullable=False),
+    sa.Column("valid_from", sa.Date),  # NULL: since always
+    sa.Column("valid_to", sa.Date),  # NULL: until further notice
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String, nullable=False),
+)
+
 # grain: one row per change to anything a user is accountable for (uploads, undo, targets)
 audit_log = sa.Table(
     "audit_log",

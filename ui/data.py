@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from kpi import consistency, drilldown, store, targets, views
+from kpi import consistency, drilldown, specs, store, targets, views
 from ui.bootstrap import engine_for, settings
 
 
@@ -35,6 +35,8 @@ class Q(StrEnum):
     BATCHES = "batches"
     TARGETS = "targets"
     TARGET_HISTORY = "target_history"
+    SPECS = "specs"
+    SPEC_HISTORY = "spec_history"
     ROW_COUNTS = "row_counts"
     DATA_QUALITY = "data_quality"
 
@@ -57,6 +59,8 @@ _FUNCS: dict[Q, Any] = {
     Q.BATCHES: store.list_batches,
     Q.TARGETS: targets.list_targets,
     Q.TARGET_HISTORY: targets.target_history,
+    Q.SPECS: specs.list_specs,
+    Q.SPEC_HISTORY: specs.spec_history,
     Q.ROW_COUNTS: store.current_row_counts,
     Q.DATA_QUALITY: consistency.data_quality,
 }
