@@ -44,6 +44,7 @@ COMMAND_MODULES: dict[str, str] = {
     "targets": "targets",
     "specs": "specs",
     "spc": "spc",
+    "capability": "capability",
     "check": "check",
     "actions": "actions",
     "review": "review",

@@ -287,6 +287,18 @@ spc_exclusions = sa.Table(
     sa.Column("excluded_by", sa.String, nullable=False),
 )
 
+# grain: one row per measured characteristic x scope x subgroup left out of the limits
+variables_exclusions = sa.Table(
+    "variables_exclusions",
+    metadata,
+    sa.Column("chart_key", sa.String, primary_key=True),  # "measure:product/characteristic"
+    sa.Column("scope", sa.String, primary_key=True),
+    sa.Column("subgroup", sa.String, primary_key=True),  # kpi.variables.subgroup_labels
+    sa.Column("reason", sa.String, nullable=False),
+    sa.Column("excluded_at", sa.DateTime, nullable=False),
+    sa.Column("excluded_by", sa.String, nullable=False),
+)
+
 # grain: one row per acknowledged alert (alert ids are deterministic keys, see kpi.alerts)
 alert_acks = sa.Table(
     "alert_acks",
