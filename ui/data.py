@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from kpi import consistency, drilldown, specs, store, targets, views
+from kpi import consistency, drilldown, specs, store, targets, variables, views
 from ui.bootstrap import engine_for, settings
 
 
@@ -39,6 +39,7 @@ class Q(StrEnum):
     SPEC_HISTORY = "spec_history"
     ROW_COUNTS = "row_counts"
     DATA_QUALITY = "data_quality"
+    MEASURED_CHART = "measured_chart"
 
 
 _FUNCS: dict[Q, Any] = {
@@ -63,6 +64,7 @@ _FUNCS: dict[Q, Any] = {
     Q.SPEC_HISTORY: specs.spec_history,
     Q.ROW_COUNTS: store.current_row_counts,
     Q.DATA_QUALITY: consistency.data_quality,
+    Q.MEASURED_CHART: variables.measured_chart,
 }
 
 
