@@ -15,7 +15,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpi import capability as cap
-from kpi.measurements import spec_for, subgroups
+from kpi.measurements import READINGS, spec_for, subgroups
+from kpi.metrics import connected
 from kpi.spc_readings import VariablesError
 from kpi.spc_rules import RuleSet
 from kpi.spc_store import get_baseline, scope_key
@@ -75,6 +76,25 @@ class MeasuredChart:
     def cpk_min(self) -> float:
         value = getattr(self.spec, "cpk_min", None) if self.spec else None
         return DEFAULT_CPK_MIN if value is None else float(value)
+
+
+def measured_items(
+    bind: sa.Engine | sa.Connection,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    plant: str | None = None,
+) -> list[Measured]:
+    """Every (product, characteristic, plant, line) with current readings in the window:
+    a capability study is of one process, so lines are never pooled."""
+    m = READINGS.c
+    where = [m.replaced_by.is_(None)]
+    where += [m.date >= date_from] if date_from else []
+    where += [m.date <= date_to] if date_to else []
+    where += [sa.func.lower(m.plant) == plant.strip().lower()] if plant else []
+    query = sa.select(m.product, m.characteristic, m.plant, m.line).where(*where).distinct()
+    with connected(bind) as conn:
+        rows = sorted(conn.execute(query).all())
+    return [Measured(p, c, pl, ln) for p, c, pl, ln in rows]
 
 
 def is_measure_key(key: str) -> bool:

@@ -55,6 +55,8 @@ for section in Section:
     for group, target in GROUP_SECTION.items():
         if target is section:
             rw.objectives_block(pack, GROUP_KPIS[group])
+    if section is Section.PROCESS:
+        rw.capability(pack)
     if section is Section.NONCONFORMITIES:
         rw.nonconformities(pack)
     if section is Section.SUPPLIERS:

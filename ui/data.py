@@ -40,6 +40,7 @@ class Q(StrEnum):
     ROW_COUNTS = "row_counts"
     DATA_QUALITY = "data_quality"
     MEASURED_CHART = "measured_chart"
+    MEASURED_ITEMS = "measured_items"
 
 
 _FUNCS: dict[Q, Any] = {
@@ -65,6 +66,7 @@ _FUNCS: dict[Q, Any] = {
     Q.ROW_COUNTS: store.current_row_counts,
     Q.DATA_QUALITY: consistency.data_quality,
     Q.MEASURED_CHART: variables.measured_chart,
+    Q.MEASURED_ITEMS: variables.measured_items,
 }
 
 

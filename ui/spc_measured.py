@@ -28,12 +28,18 @@ def pick_item(ctx: Context) -> Measured | None:
     if specs.empty:
         widgets.empty("No measured characteristics yet: set a spec on the **Specs** page.")
         return None
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     product = c1.selectbox("Product", sorted(specs["product"].unique()), key="spc_m_product")
     names = sorted(specs.loc[specs["product"] == product, "characteristic"].unique())
     characteristic = c2.selectbox("Characteristic", names, key="spc_m_char")
     view = ctx.filters
-    return Measured(product, characteristic, view.plant, view.line if view.plant else None)
+    items = [i for i in get(Q.MEASURED_ITEMS, view.date_from, view.date_to, view.plant)
+             if (i.product, i.characteristic) == (product, characteristic)
+             and (not view.line or i.line == view.line)]  # fmt: skip
+    if not items:  # no readings in the window: the chart says so
+        return Measured(product, characteristic, view.plant, view.line if view.plant else None)
+    return c3.selectbox("Line (a process is charted line by line)", items, key="spc_m_line",
+                        format_func=lambda i: f"{i.plant} · {i.line}")  # fmt: skip
 
 
 def render(ctx: Context, rule_names: dict[RuleSet, str]) -> None:
