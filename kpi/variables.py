@@ -23,10 +23,9 @@ from kpi.spc_store import get_baseline, scope_key
 from kpi.spc_variables import VariablesChart, VariablesChartType, crop, suggest_chart
 from kpi.spc_variables import variables_chart as compute_chart
 from kpi.specs import Spec
-from kpi.variables_store import list_subgroup_exclusions
+from kpi.variables_store import chart_key, list_subgroup_exclusions, split_key
 
 DEFAULT_CPK_MIN = 1.33  # the usual customer minimum (AIAG PPAP, ISO 22514 practice)
-MEASURE_PREFIX = "measure:"
 
 
 @dataclass(frozen=True)
@@ -41,8 +40,7 @@ class Measured:
     @property
     def chart_key(self) -> str:
         """The key baselines, exclusions, alerts and actions are stored under."""
-        product, name = self.product.strip().casefold(), self.characteristic.strip().casefold()
-        return f"{MEASURE_PREFIX}{product}/{name}"
+        return chart_key(self.product, self.characteristic)
 
     @property
     def where(self) -> dict[str, str]:
@@ -73,6 +71,15 @@ class MeasuredChart:
         return self.chart.empty
 
     @property
+    def headline(self) -> tuple[str, float]:
+        """Cpk, or the one-sided index the spec allows (NaN without a capability)."""
+        for name in ("cpk", "cpu", "cpl"):
+            value = getattr(self.capability, name, None)
+            if value is not None:
+                return name.capitalize(), float(value)
+        return "Cpk", float("nan")
+
+    @property
     def cpk_min(self) -> float:
         value = getattr(self.spec, "cpk_min", None) if self.spec else None
         return DEFAULT_CPK_MIN if value is None else float(value)
@@ -95,10 +102,6 @@ def measured_items(
     with connected(bind) as conn:
         rows = sorted(conn.execute(query).all())
     return [Measured(p, c, pl, ln) for p, c, pl, ln in rows]
-
-
-def is_measure_key(key: str) -> bool:
-    return key.startswith(MEASURE_PREFIX)
 
 
 def subgroup_labels(readings: pd.DataFrame) -> pd.Series:
@@ -170,3 +173,24 @@ def _capability(readings, chart: VariablesChart, spec: Spec | None):
         return cap.chart_capability(readings, chart, limits), None
     except VariablesError as exc:
         return None, str(exc)
+
+
+def capability_effect(
+    bind: sa.Engine | sa.Connection,
+    key: str,
+    where: dict[str, str],
+    windows: dict[str, tuple[dt.date, dt.date | None]],
+) -> pd.DataFrame:
+    """A corrective action's effect on a characteristic: its Cpk before and after the change
+    (numerator and denominator do not apply to an index)."""
+    product, name = split_key(key)
+    item = Measured(product, name, where.get("plant"), where.get("line"))
+    rows = []
+    for window, (lo, hi) in windows.items():
+        try:
+            value = measured_chart(bind, item, None, lo, hi).headline[1]
+        except VariablesError:
+            value = float("nan")
+        rows.append({"window": window, "value": value, "numerator": float("nan"),
+                     "denominator": float("nan")})  # fmt: skip
+    return pd.DataFrame(rows)

@@ -17,6 +17,36 @@ from kpi.store import now, record_audit
 from kpi.tables import variables_exclusions
 
 T = variables_exclusions
+MEASURE_PREFIX = "measure:"  # chart keys of measured characteristics: measure:product/name
+
+
+def chart_key(product: str, characteristic: str) -> str:
+    """The key baselines, exclusions, alerts and actions of a characteristic are stored
+    under (names compare ignoring case, as everywhere in the store)."""
+    return f"{MEASURE_PREFIX}{product.strip().casefold()}/{characteristic.strip().casefold()}"
+
+
+def is_measure_key(key: str) -> bool:
+    return key.startswith(MEASURE_PREFIX)
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """(product, characteristic) of a chart key, as stored (lower case)."""
+    product, _, name = key.removeprefix(MEASURE_PREFIX).partition("/")
+    return product, name
+
+
+def check_key(bind: sa.Engine | sa.Connection, key: str) -> None:
+    """A chart key must name a characteristic that has a spec (it arrives by URL)."""
+    from kpi.tables import characteristic_specs as specs
+
+    product, name = split_key(key)
+    query = sa.select(sa.func.count()).where(
+        sa.func.lower(specs.c.product) == product, sa.func.lower(specs.c.characteristic) == name
+    )
+    with connected(bind) as conn:
+        if not conn.execute(query).scalar():
+            raise KeyError(f"no measured characteristic {key.removeprefix(MEASURE_PREFIX)!r}")
 
 
 def _key(chart_key: str, scope: str, subgroup: str | None = None) -> sa.ColumnElement[bool]:

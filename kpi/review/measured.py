@@ -24,16 +24,6 @@ COLUMNS = ["product", "characteristic", "plant", "line", "unit", "index", "value
 NEAR_BAND = 0.10
 
 
-def headline_index(result: MeasuredChart) -> tuple[str, float]:
-    """Cpk, or the one-sided index the spec allows."""
-    cap = result.capability
-    for name in ("cpk", "cpu", "cpl"):
-        value = getattr(cap, name)
-        if value is not None:
-            return name.capitalize(), float(value)
-    return "Cpk", float("nan")
-
-
 def _study(bind, item: Measured, period: Period, as_of: dt.date) -> MeasuredChart | None:
     end = min(period.end, as_of)
     if end < period.start:
@@ -59,12 +49,12 @@ def capability_table(
         if now is None:
             continue
         before = _study(bind, item, comparison, as_of)
-        index, value = headline_index(now)
+        index, value = now.headline
         rows.append({
             "product": item.product, "characteristic": item.characteristic,
             "plant": item.plant, "line": item.line, "unit": now.spec.unit, "index": index,
             "value": value,
-            "compare_value": headline_index(before)[1] if before else float("nan"),
+            "compare_value": before.headline[1] if before else float("nan"),
             "cpk_min": now.cpk_min, "n": now.capability.n, "trusted": now.capability.trusted,
         })  # fmt: skip
     frame = pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "status"])
