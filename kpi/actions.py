@@ -24,7 +24,7 @@ from kpi.spc_store import parse_scope, scope_key
 from kpi.store import next_id, now, record_audit
 from kpi.tables import corrective_action_history as history
 from kpi.tables import corrective_actions as actions
-from kpi.variables_store import check_key, is_measure_key
+from kpi.variables_store import MEASURE_PREFIX, check_key, is_measure_key
 
 
 class Status(StrEnum):
@@ -101,7 +101,11 @@ def _check_origin(new: NewAction) -> None:
     if new.alert_id is None:
         return
     kind, _, rest = new.alert_id.partition(":")
-    kpi, _, rest = rest.partition(":")
+    if is_measure_key(rest):  # the key itself holds a colon: measure:product/name
+        head, _, rest = rest.removeprefix(MEASURE_PREFIX).partition(":")
+        kpi = MEASURE_PREFIX + head
+    else:
+        kpi, _, rest = rest.partition(":")
     parts = rest.rsplit(":", 2)
     expected = [new.grain, str(new.period)]
     if kind not in ("target", "spc") or kpi != new.kpi or len(parts) != 3 or parts[1:] != expected:

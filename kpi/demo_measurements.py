@@ -87,9 +87,11 @@ def measurements_frame(
 def _readings(
     rng: np.random.Generator, groups: pd.DataFrame, item: Characteristic, first: dt.date, days: int
 ) -> pd.DataFrame:
-    """SUBGROUP_SIZE readings per subgroup: its centre varies a little, plus any drift."""
-    centre = item.mean + rng.normal(0.0, item.sigma * 0.3, len(groups))
-    centre += _drift(groups, item, first, days)
+    """SUBGROUP_SIZE readings per subgroup around the mean, plus any drift. Choice: no
+    variation between subgroups beyond the drift, so the calm characteristics are in
+    control and only L5's worn hob raises alerts (a between-subgroup shift of even 0.3σ
+    makes an X̄ chart signal most weeks)."""
+    centre = item.mean + _drift(groups, item, first, days)
     rows = _repeat(groups, SUBGROUP_SIZE)
     rows["characteristic"], rows["unit"] = item.name, item.unit
     values = np.repeat(centre, SUBGROUP_SIZE) + rng.normal(0.0, item.sigma, len(rows))

@@ -36,6 +36,16 @@ def split_key(key: str) -> tuple[str, str]:
     return product, name
 
 
+def chart_label(key: str) -> str:
+    """What a KPI or measured characteristic is called in lists, alerts and messages."""
+    if not is_measure_key(key):
+        from kpi.catalogue import CATALOGUE
+
+        return CATALOGUE[key].label
+    product, name = split_key(key)
+    return f"{product.upper()} · {name} (measured)"
+
+
 def check_key(bind: sa.Engine | sa.Connection, key: str) -> None:
     """A chart key must name a characteristic that has a spec (it arrives by URL)."""
     from kpi.tables import characteristic_specs as specs

@@ -11,6 +11,7 @@ from kpi.charts_spc import add_action_markers, control_figure, moving_range_figu
 from kpi.laney import overdispersed
 from kpi.spc import CHART_LABELS, SPC_GRAINS, ChartType, SpcError, allowed_charts, spc_chart
 from kpi.spc_rules import RuleSet
+from kpi.variables_store import is_measure_key
 from ui import spc_measured, widgets
 from ui.alerts import follow_link, may_edit_actions
 from ui.data import Q, get
@@ -23,6 +24,10 @@ ctx = frame(PageId.SPC)
 view = ctx.filters
 RULE_NAMES = {RuleSet.WE: "Western Electric 1-4", RuleSet.NELSON: "Nelson 1-8"}
 SOURCES = {"kpi": "A KPI (counts)", "measured": "A measured characteristic"}
+link = repr(sorted(wanted.items()))
+if is_measure_key(wanted.get("kpi", "")) and st.session_state.get("_spc_link") != link:
+    st.session_state["spc_source"], st.session_state["_spc_link"] = "measured", link
+    spc_measured.follow(wanted)  # a link to a characteristic's chart, once per link
 source = st.radio("Chart of", list(SOURCES), format_func=SOURCES.get, horizontal=True,
                   key="spc_source")  # fmt: skip
 if source == "measured":

@@ -12,7 +12,12 @@ from kpi.spc_rules import RuleSet
 from kpi.spc_store import clear_baseline, freeze_baseline
 from kpi.spc_variables import CHART_LABELS, VariablesChartType
 from kpi.variables import Measured, MeasuredChart
-from kpi.variables_store import exclude_subgroup, include_subgroup, list_subgroup_exclusions
+from kpi.variables_store import (
+    exclude_subgroup,
+    include_subgroup,
+    list_subgroup_exclusions,
+    split_key,
+)
 from ui import widgets
 from ui.alerts import may_edit_actions
 from ui.data import Q, clear, get
@@ -20,6 +25,17 @@ from ui.frame import Context
 from ui.safe import md
 
 AUTO = "auto"
+
+
+def follow(wanted: dict[str, str]) -> None:
+    """A link (an alert, a notification) to a characteristic's chart preselects it."""
+    product, name = split_key(wanted["kpi"])
+    specs = get(Q.SPECS)
+    for p, c in specs[["product", "characteristic"]].itertuples(index=False):
+        if (p.casefold(), c.casefold()) == (product, name):
+            st.session_state["spc_m_product"], st.session_state["spc_m_char"] = p, c
+    if wanted.get("chart") in {c.value for c in VariablesChartType}:
+        st.session_state["spc_m_chart"] = VariablesChartType(wanted["chart"])
 
 
 def pick_item(ctx: Context) -> Measured | None:
