@@ -270,5 +270,6 @@ def capability_misses(bind, grain: Grain, start, end, window, near_band: float) 
         )
         alert_id = f"target:{item.chart_key}:{item.scope}:{grain.value}:{start}"
         out.append(Alert(alert_id, AlertKind.TARGET_MISS, item.chart_key, item.where, grain,
-                         start, window, message, value, result.cpk_min))  # fmt: skip
+                         start, window, message, value, result.cpk_min,
+                         chart=result.chart.chart.value))  # fmt: skip
     return out
