@@ -199,6 +199,8 @@ def end_spec(engine: sa.Engine, settings: Settings, spec_id: int, last_day: dt.d
             raise SpecError([f"no spec with id {spec_id}"])
         if row.valid_from is not None and last_day < row.valid_from:
             raise SpecError([f"spec {spec_id} starts on {row.valid_from}, after {last_day}"])
+        fields = {k: row._mapping[k] for k in Spec.__dataclass_fields__}
+        _refuse_overlap(conn, replace(Spec(**fields), valid_to=last_day), spec_id)  # a later end
         conn.execute(
             t.update()
             .where(t.c.spec_id == spec_id)

@@ -45,6 +45,8 @@ def test_a_good_file_loads_and_reads_back_in_time_order(engine, settings) -> Non
     assert frame["subgroup"].tolist() == [1, 1, 1, 2, 2, 2]
     assert sorted(frame["value"].head(3)) == [-5.0, 3.0, 4.0]
     assert frame["subgroup_start"].iloc[0] == pd.Timestamp("2026-03-02 07:00")
+    # what the variables charts take (kpi.spc_readings): datetimes, never text to guess
+    assert pd.api.types.is_datetime64_any_dtype(frame["subgroup_start"])
     assert set(frame["batch_id"]) == {result.batch_id}
     assert subgroups(engine, "GR-520", "tooth", line="L6").empty
     assert subgroups(engine, "GR-520", "tooth", date_from=dt.date(2026, 3, 3)).empty

@@ -133,3 +133,12 @@ def test_a_viewer_reads_specs_but_cannot_edit(demo_db: str) -> None:
     assert not [b for b in at.button if b.key in ("s_save", "s_end")]
     assert any("Only QA and admins" in i.value for i in at.info)
     assert at.dataframe, "the specs table"
+
+
+def test_ending_a_spec_later_cannot_overlap_the_next_revision(db_url: str, capsys) -> None:  # noqa: ANN001
+    base = ["specs", "set", "P", "c", "--unit", "mm", "--usl", "1", "--db", db_url]
+    assert main([*base, "--to", "2026-05-31"]) == 0
+    assert main([*base, "--from", "2026-06-01"]) == 0
+    assert main(["specs", "end", "1", "--on", "2026-06-15", "--db", db_url]) == 2
+    assert "overlaps spec 2" in capsys.readouterr().err
+    assert str(list_specs(_engine(db_url))["valid_to"].iloc[0]) == "2026-05-31"
