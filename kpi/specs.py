@@ -30,8 +30,9 @@ MAX_SUBGROUP = 25  # the X̄-R / X̄-S constants tables end at n = 25
 COLUMNS = [c.name for c in characteristic_specs.columns]
 IMPORT_COLUMNS = (
     "product", "characteristic", "unit", "nominal", "lsl", "usl", "subgroup_size",
-    "valid_from", "valid_to",
+    "valid_from", "valid_to", "cpk_min",
 )  # fmt: skip
+DEFAULT_CPK_MIN = 1.33  # the usual customer minimum (AIAG PPAP); a spec may require more
 
 
 class SpecError(ValueError):
@@ -55,6 +56,7 @@ class Spec:
     subgroup_size: int = 5
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    cpk_min: float | None = None  # the required capability; None: DEFAULT_CPK_MIN
 
     def describe(self) -> str:
         window = f"{self.valid_from or '…'} to {self.valid_to or '…'}"
@@ -66,7 +68,7 @@ class Spec:
 
         return (
             f"{shown(self.lsl)} .. {shown(self.usl)} {self.unit}, nominal {shown(self.nominal)}, "
-            f"n={self.subgroup_size}"
+            f"n={self.subgroup_size}, minimum Cpk {shown(self.cpk_min or DEFAULT_CPK_MIN)}"
         )
 
 
@@ -89,6 +91,8 @@ def validate(spec: Spec) -> list[str]:
         problems.append(f"lsl {spec.lsl:g} must be below usl {spec.usl:g}")
     elif spec.nominal is not None and not _within(spec.nominal, spec.lsl, spec.usl):
         problems.append(f"nominal {spec.nominal:g} lies outside the limits")
+    if spec.cpk_min is not None and not (math.isfinite(spec.cpk_min) and 0 < spec.cpk_min <= 10):
+        problems.append("cpk_min must be a number above 0 and at most 10 (e.g. 1.33 or 1.67)")
     if not 1 <= spec.subgroup_size <= MAX_SUBGROUP:
         problems.append(f"subgroup_size must be 1 to {MAX_SUBGROUP}")
     if spec.valid_from and spec.valid_to and spec.valid_to < spec.valid_from:
@@ -146,6 +150,7 @@ def _upsert(conn: sa.Connection, spec: Spec, user: str, action: str) -> int:
         "lsl": spec.lsl,
         "usl": spec.usl,
         "subgroup_size": spec.subgroup_size,
+        "cpk_min": spec.cpk_min,
         "valid_from": spec.valid_from,
         "valid_to": spec.valid_to,
         "updated_at": now(),
@@ -257,6 +262,7 @@ def spec_from_text(row: dict[str, str]) -> Spec:
         int(size),
         day("valid_from"),
         day("valid_to"),
+        number("cpk_min"),
     )
 
 

@@ -98,6 +98,7 @@ characteristic_specs = sa.Table(
     sa.Column("lsl", sa.Double),
     sa.Column("usl", sa.Double),
     sa.Column("subgroup_size", sa.Integer, nullable=False),
+    sa.Column("cpk_min", sa.Double),  # the required minimum Cpk; NULL: 1.33
     sa.Column("valid_from", sa.Date),  # NULL: since always
     sa.Column("valid_to", sa.Date),  # NULL: until further notice
     sa.Column("updated_at", sa.DateTime, nullable=False),

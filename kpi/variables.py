@@ -22,10 +22,8 @@ from kpi.spc_rules import RuleSet
 from kpi.spc_store import get_baseline, scope_key
 from kpi.spc_variables import VariablesChart, VariablesChartType, crop, suggest_chart
 from kpi.spc_variables import variables_chart as compute_chart
-from kpi.specs import Spec
+from kpi.specs import DEFAULT_CPK_MIN, Spec
 from kpi.variables_store import chart_key, list_subgroup_exclusions, split_key
-
-DEFAULT_CPK_MIN = 1.33  # the usual customer minimum (AIAG PPAP, ISO 22514 practice)
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ class MeasuredChart:
 
     @property
     def cpk_min(self) -> float:
-        value = getattr(self.spec, "cpk_min", None) if self.spec else None
+        value = self.spec.cpk_min if self.spec else None
         return DEFAULT_CPK_MIN if value is None else float(value)
 
 

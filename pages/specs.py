@@ -33,8 +33,9 @@ def _save_form() -> None:
         "unit": c3.text_input("Unit", key="s_unit", placeholder="e.g. mm"),
         "subgroup_size": str(c4.number_input("Subgroup size", 1, MAX_SUBGROUP, 5, key="s_n")),
     }
-    c5, c6, c7, c8, c9 = st.columns(5)
+    c5, c6, c7, c10, c8, c9 = st.columns(6)
     row["nominal"] = c5.text_input("Nominal", key="s_nominal")
+    row["cpk_min"] = c10.text_input("Minimum Cpk", key="s_cpk_min", placeholder="1.33")
     row["lsl"] = c6.text_input("LSL", key="s_lsl", placeholder="blank: none")
     row["usl"] = c7.text_input("USL", key="s_usl", placeholder="blank: none")
     first = c8.date_input("Valid from", value=None, key="s_from", format="YYYY-MM-DD")

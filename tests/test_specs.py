@@ -30,7 +30,7 @@ def test_set_and_list_through_the_cli_are_audited(db_url: str, capsys) -> None: 
     assert "GR-520,length,mm,70,69.9,70.1,5" in listed
     history = spec_history(_engine(db_url))
     assert history["action"].tolist() == ["spec.set", "spec.set"]
-    assert history["detail"].iloc[0] == "spec 2: new - .. 0.05 mm, nominal -, n=5"
+    assert history["detail"].iloc[0] == "spec 2: new - .. 0.05 mm, nominal -, n=5, minimum Cpk 1.33"
 
 
 def test_a_spec_with_neither_limit_is_refused(db_url: str, capsys) -> None:  # noqa: ANN001

@@ -123,3 +123,19 @@ def test_no_spec_in_force_at_the_window_end_is_said(engine, settings, db_url, ca
     assert code == 2 and "no spec in force" in err
     code, rows, _ = _cli(capsys, "capability", *ITEM, "--to", "2026-01-05", "--db", db_url)
     assert code == 0 and rows[0]["index"] == "Cp"
+
+
+def test_a_spec_sets_its_own_required_cpk(engine, settings, db_url, capsys):
+    """The minimum is a target like any other: per spec, validated, audited."""
+    code = main(["specs", "set", "PR-1", "inside diameter", "--unit", "mm", "--lsl", "73.95",
+                 "--usl", "74.05", "--cpk-min", "1.8", "--db", db_url])  # fmt: skip
+    assert code == 0 and "spec" in capsys.readouterr().out
+    ingest_bytes(engine, settings, _file(QCC_SAMPLES[:25]), "rings.csv")
+    _, rows, _ = _cli(capsys, "capability", *ITEM, "--db", db_url)
+    assert {r["index"]: r["value"] for r in rows}["cpk_min"] == "1.8"
+    code = main(["specs", "set", "PR-1", "bore", "--unit", "mm", "--usl", "1",
+                 "--cpk-min", "0", "--db", db_url])  # fmt: skip
+    assert code == 2 and "cpk_min must be a number above 0" in capsys.readouterr().err
+    with engine.connect() as conn:
+        details = conn.execute(sa.select(audit_log.c.detail)).scalars().all()
+    assert any("minimum Cpk 1.8" in (d or "") for d in details)

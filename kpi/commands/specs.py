@@ -42,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_set.add_argument("--lsl", help="lower spec limit (blank: one-sided)")
     p_set.add_argument("--usl", help="upper spec limit (blank: one-sided)")
     p_set.add_argument("--n", dest="subgroup_size", default="5", help="subgroup size (5)")
+    p_set.add_argument("--cpk-min", dest="cpk_min", help="required minimum Cpk (1.33)")
     p_set.add_argument("--from", dest="valid_from", metavar="YYYY-MM-DD")
     p_set.add_argument("--to", dest="valid_to", metavar="YYYY-MM-DD")
     p_end = sub.add_parser("end", help="end a spec's validity on a day (inclusive)")
@@ -94,7 +95,8 @@ def _dispatch(args, engine, settings) -> int:
 
 
 def _spec(args: argparse.Namespace):
-    fields = ("product", "characteristic", "unit", "nominal", "lsl", "usl", "subgroup_size")
+    fields = ("product", "characteristic", "unit", "nominal", "lsl", "usl", "subgroup_size",
+              "cpk_min")  # fmt: skip
     row = {name: getattr(args, name) or "" for name in fields}
     row |= {"valid_from": args.valid_from or "", "valid_to": args.valid_to or ""}
     try:

@@ -1,5 +1,5 @@
-"""Variables charts: subgroups left out of a characteristic's limits
-(table variables_exclusions).
+"""Variables charts: subgroups left out of a characteristic's limits (table variables_exclusions),
+and the required minimum Cpk of a spec (characteristic_specs.cpk_min; NULL means 1.33).
 
 Revision ID: 0011
 Revises: 0010
@@ -25,3 +25,4 @@ def upgrade() -> None:
         sa.Column("excluded_by", sa.String(), nullable=False),
         sa.PrimaryKeyConstraint("chart_key", "scope", "subgroup"),
     )
+    op.add_column("characteristic_specs", sa.Column("cpk_min", sa.Double(), nullable=True))
