@@ -83,7 +83,7 @@ def _baseline(args: argparse.Namespace) -> tuple[dt.date, dt.date] | None:
 
 def run(args: argparse.Namespace) -> int:
     if args.characteristic or args.product:
-        from kpi.commands.spc_measured import run_measured
+        from kpi.commands.capability import run_measured
 
         return run_measured(args)
     if not (args.kpi and args.grain):
