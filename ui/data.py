@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from kpi import consistency, drilldown, specs, store, targets, variables, views
+from kpi import consistency, drilldown, review, specs, store, targets, variables, views
 from ui.bootstrap import engine_for, settings
 
 
@@ -41,6 +41,7 @@ class Q(StrEnum):
     DATA_QUALITY = "data_quality"
     MEASURED_CHART = "measured_chart"
     MEASURED_ITEMS = "measured_items"
+    REVIEW_PACK = "review_pack"
 
 
 _FUNCS: dict[Q, Any] = {
@@ -67,6 +68,7 @@ _FUNCS: dict[Q, Any] = {
     Q.DATA_QUALITY: consistency.data_quality,
     Q.MEASURED_CHART: variables.measured_chart,
     Q.MEASURED_ITEMS: variables.measured_items,
+    Q.REVIEW_PACK: review.prepare,
 }
 
 
