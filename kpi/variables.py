@@ -149,7 +149,7 @@ def measured_chart(
     shown = crop(full, *_as_window((date_from, date_to)))
     window = readings[readings["subgroup"].isin(set(shown.frame["subgroup"]))]
     spec = spec_for(bind, item.product, item.characteristic, date_to or max(readings["date"]))
-    capability, problem = _capability(window, shown, spec)
+    capability, problem = _capability(window, shown, spec, own_limits=baseline is None)
     return MeasuredChart(item, shown, window, spec, capability, problem)
 
 
@@ -161,13 +161,23 @@ def _as_window(days: tuple[dt.date | None, dt.date | None]) -> tuple:
     return start, end
 
 
-def _capability(readings, chart: VariablesChart, spec: Spec | None):
+def _capability(readings, chart: VariablesChart, spec: Spec | None, own_limits: bool):
+    """The study of the shown window. When the limits come from the shown subgroups
+    themselves, the chart's σ within is already the window's (no second computation)."""
     if spec is None:
         return None, "no spec in force: set one on the Specs page or with `python -m kpi specs set`"
     if chart.empty:
         return None, "no readings in the window"
     limits = cap.Spec(lsl=spec.lsl, usl=spec.usl, nominal=spec.nominal)
     try:
+        if own_limits:
+            used = readings[
+                ~readings["subgroup"].isin(
+                    set(chart.frame.loc[chart.frame["excluded"], "subgroup"])
+                )
+            ]
+            stable = cap.window_stable(chart)
+            return cap.capability(used["value"], limits, chart.sigma_within, stable=stable), None
         return cap.chart_capability(readings, chart, limits), None
     except VariablesError as exc:
         return None, str(exc)
