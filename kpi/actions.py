@@ -24,6 +24,7 @@ from kpi.spc_store import parse_scope, scope_key
 from kpi.store import next_id, now, record_audit
 from kpi.tables import corrective_action_history as history
 from kpi.tables import corrective_actions as actions
+from kpi.variables_store import MEASURE_PREFIX, check_key, is_measure_key
 
 
 class Status(StrEnum):
@@ -66,7 +67,10 @@ class NewAction:
 
 def create_action(engine: sa.Engine, user: str, new: NewAction) -> int:
     """Open a corrective action (from an alert or by hand); returns its id."""
-    get_kpi(new.kpi)
+    if is_measure_key(new.kpi):
+        check_key(engine, new.kpi)
+    else:
+        get_kpi(new.kpi)
     if not new.description.strip() or not new.owner.strip():
         raise ActionError("a corrective action needs a description and an owner")
     _check_origin(new)
@@ -97,7 +101,11 @@ def _check_origin(new: NewAction) -> None:
     if new.alert_id is None:
         return
     kind, _, rest = new.alert_id.partition(":")
-    kpi, _, rest = rest.partition(":")
+    if is_measure_key(rest):  # the key itself holds a colon: measure:product/name
+        head, _, rest = rest.removeprefix(MEASURE_PREFIX).partition(":")
+        kpi = MEASURE_PREFIX + head
+    else:
+        kpi, _, rest = rest.partition(":")
     parts = rest.rsplit(":", 2)
     expected = [new.grain, str(new.period)]
     if kind not in ("target", "spc") or kpi != new.kpi or len(parts) != 3 or parts[1:] != expected:
@@ -220,6 +228,10 @@ def effect_check(bind: sa.Engine | sa.Connection, action_id: int) -> pd.DataFram
     period = act["period"]
     start = period if period and period < change else change - dt.timedelta(days=28)
     windows = {"before": (start, change - dt.timedelta(days=1)), "after": (change, None)}
+    if is_measure_key(act["kpi"]):
+        from kpi.variables import capability_effect
+
+        return capability_effect(bind, act["kpi"], parse_scope(act["scope"]), windows)
     rows = []
     for name, (lo, hi) in windows.items():
         q = make_query([act["kpi"]], "total", (), lo, hi, parse_scope(act["scope"]))

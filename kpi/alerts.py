@@ -26,11 +26,14 @@ from kpi.spc_rules import RULE_TEXT, Rule
 from kpi.spc_store import get_baseline, list_exclusions, scope_key
 from kpi.store import now, record_audit
 from kpi.tables import alert_acks
+from kpi.variables_store import chart_label
 from kpi.views import Filters, newest_date, period_end, plants_and_lines, target_misses
 
 # what SPC alerts and the review pack chart per line: the catalogue says (``spc_watch``)
 SPC_WATCH: tuple[str, ...] = tuple(k.name for k in CATALOGUE.values() if k.spc_watch)
 RECENT_PERIODS = 4
+BEYOND = (Rule.WE1, Rule.N1)  # measured characteristics alert on points beyond the limits
+RECENT_DAYS = 7  # measured characteristics: a signal in the last week of subgroups alerts
 WINDOW_DAYS = {Grain.DAY: 90, Grain.WEEK: 182, Grain.MONTH: 730}
 COLUMNS = [
     "alert_id", "kind", "kpi", "label", "scope", "period", "value", "target", "rules",
@@ -95,7 +98,9 @@ def current_alerts(
     newest = min(newest, as_of or clock.today())
     start, end = latest_complete_period(newest, grain)
     window = (end - dt.timedelta(days=WINDOW_DAYS[grain]), end)
-    return _misses(bind, grain, start, end, window, near_band) + _signals(bind, grain, window)
+    misses = _misses(bind, grain, start, end, window, near_band)
+    misses += capability_misses(bind, grain, start, end, window, near_band)
+    return misses + _signals(bind, grain, window) + measured_signals(bind, grain, window)
 
 
 def _misses(bind, grain: Grain, start, end, window, near_band: float) -> list[Alert]:
@@ -146,7 +151,7 @@ def _signal(bind, kpi: str, scope: dict[str, str], grain: Grain, window) -> Aler
     row = chart.frame.iloc[last]
     why = "; ".join(f"{r.value}: {RULE_TEXT[Rule(r)]}" for r in rules)
     message = (
-        f"{CATALOGUE[kpi].label} [{scope_key(scope)}] is out of statistical control "
+        f"{chart_label(kpi)} [{scope_key(scope)}] is out of statistical control "
         f"({chart.label}, {grain.value} of {row['period']}): {why}"
     )
     alert_id = f"spc:{kpi}:{scope_key(scope)}:{grain.value}:{row['period']}"
@@ -194,7 +199,7 @@ def alerts_frame(
     rows = [
         {
             "alert_id": a.alert_id, "kind": a.kind.value, "kpi": a.kpi,
-            "label": CATALOGUE[a.kpi].label, "scope": scope_key(a.scope), "period": a.period,
+            "label": chart_label(a.kpi), "scope": scope_key(a.scope), "period": a.period,
             "value": a.value, "target": a.target, "rules": ";".join(a.rules),
             "message": a.message, "acknowledged": a.alert_id in acks,
             "acknowledged_by": acks.get(a.alert_id, ("", None))[0],
@@ -202,3 +207,69 @@ def alerts_frame(
         for a in current_alerts(bind, grain, near_band)
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def measured_signals(bind, grain: Grain, window) -> list[Alert]:
+    """SPC signals of measured characteristics, one chart per (product, characteristic,
+    line), as on the SPC page: an alert when a subgroup of the last RECENT_DAYS is beyond
+    the control limits. Choice: the run rules (WE2-4, N2-8) stay on the page; on charts with
+    a subgroup every two hours they would raise a false alarm most weeks on every chart."""
+    from kpi.spc_readings import VariablesError
+    from kpi.variables import measured_chart, measured_items
+
+    out = []
+    for item in measured_items(bind, *window):
+        try:
+            chart = measured_chart(bind, item, None, *window).chart
+        except VariablesError:
+            continue
+        recent = pd.Timestamp(window[1] - dt.timedelta(days=RECENT_DAYS - 1))
+        starts = chart.frame["subgroup_start"]
+        fired = [s for s in chart.signals if s.rule in BEYOND and starts.iloc[s.index] >= recent]
+        if fired:
+            out.append(_measured_alert(item, chart, fired, grain, window))
+    return out
+
+
+def _measured_alert(item, chart, fired, grain: Grain, window) -> Alert:
+    rules = list(dict.fromkeys(s.rule for s in fired))
+    row = chart.frame.iloc[max(s.index for s in fired)]
+    day = pd.Timestamp(row["subgroup_start"]).date()
+    why = "; ".join(f"{r.value}: {RULE_TEXT[Rule(r)]}" for r in rules)
+    message = (
+        f"{item.label} [{item.scope}] is out of statistical control ({chart.label}, subgroup "
+        f"{row['subgroup']}): {why}"
+    )
+    alert_id = f"spc:{item.chart_key}:{item.scope}:{grain.value}:{day}"
+    return Alert(
+        alert_id, AlertKind.SPC_SIGNAL, item.chart_key, item.where, grain, day, window, message,
+        float(row["value"]), float("nan"), tuple(r.value for r in rules), chart.chart.value,
+    )  # fmt: skip
+
+
+def capability_misses(bind, grain: Grain, start, end, window, near_band: float) -> list[Alert]:
+    """Measured characteristics whose Cpk in the latest complete period missed the required
+    minimum of their spec: a target miss like any KPI's (the same status rule)."""
+    from kpi.spc_readings import VariablesError
+    from kpi.status import Ideal, decide
+    from kpi.variables import measured_chart, measured_items
+
+    out = []
+    for item in measured_items(bind, start, end):
+        try:
+            result = measured_chart(bind, item, None, start, end)
+        except VariablesError:
+            continue
+        index, value = result.headline
+        status = decide([value], [result.cpk_min], [Ideal.UNBOUNDED.value], near_band)[0]
+        if status != "missed":
+            continue
+        message = (
+            f"{item.label} [{item.scope}] missed its required capability in the {grain.value} "
+            f"of {start}: {index} {value:.2f} against {result.cpk_min:.2f}"
+        )
+        alert_id = f"target:{item.chart_key}:{item.scope}:{grain.value}:{start}"
+        out.append(Alert(alert_id, AlertKind.TARGET_MISS, item.chart_key, item.where, grain,
+                         start, window, message, value, result.cpk_min,
+                         chart=result.chart.chart.value))  # fmt: skip
+    return out

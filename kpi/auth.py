@@ -1,7 +1,8 @@
 """Roles, accounts and login checks (ISO 9001 §7.5: who may change quality records).
 
 Roles nest: a viewer sees every dashboard and export, QA may also load and undo data
-and edit corrective actions, an admin may also change targets, users and settings.
+and edit corrective actions and characteristic specs, an admin may also change targets,
+users and settings.
 Passwords are hashed with argon2id; signing in is in ``kpi.sign_in``. With no
 account at all the app runs in open demo mode, so a fresh install just works.
 """
@@ -35,6 +36,7 @@ class Action(StrEnum):
     EDIT_ACTIONS = "edit_actions"
     RECORD_REVIEWS = "record_reviews"  # save management reviews, update their decisions
     EDIT_TARGETS = "edit_targets"
+    EDIT_SPECS = "edit_specs"  # characteristic specs: units and limits of measurements
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
 
@@ -42,7 +44,14 @@ class Action(StrEnum):
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.VIEWER: frozenset({Action.VIEW}),
     Role.QA: frozenset(
-        {Action.VIEW, Action.UPLOAD, Action.UNDO, Action.EDIT_ACTIONS, Action.RECORD_REVIEWS}
+        {
+            Action.VIEW,
+            Action.UPLOAD,
+            Action.UNDO,
+            Action.EDIT_ACTIONS,
+            Action.RECORD_REVIEWS,
+            Action.EDIT_SPECS,
+        }
     ),
     Role.ADMIN: frozenset(Action),
 }

@@ -15,11 +15,13 @@ import pandas as pd
 
 from kpi import demo_layout as lay
 from kpi import summary
+from kpi.demo_measurements import demo_specs, measurements_frame
 from kpi.demo_orders import deliveries_frame, receipts_frame
 from kpi.demo_plant import plant_frames
 from kpi.ingest import IngestResult, ingest_bytes
 from kpi.schema import KINDS, ColType, Kind
 from kpi.settings import Settings
+from kpi.specs import set_specs
 from kpi.store import is_empty
 
 if TYPE_CHECKING:
@@ -41,14 +43,18 @@ def generate(
     if days < 1:
         raise ValueError("days must be at least 1")
     first = start or lay.default_start(days)
-    plant_seed, delivery_seed, receipt_seed = np.random.SeedSequence(seed).spawn(3)
+    # a fourth child for measurements: spawn(4)[:3] are exactly the children spawn(3) gave
+    seeds = np.random.SeedSequence(seed).spawn(4)
+    plant_seed, delivery_seed, receipt_seed, measurement_seed = seeds
     production, downtime, defects = plant_frames(np.random.default_rng(plant_seed), first, days)
+    readings = np.random.default_rng(measurement_seed)
     frames = {
         Kind.PRODUCTION: production,
         Kind.DOWNTIME: downtime,
         Kind.DELIVERIES: deliveries_frame(np.random.default_rng(delivery_seed), first, days),
         Kind.RECEIPTS: receipts_frame(np.random.default_rng(receipt_seed), first, days),
         Kind.DEFECTS: defects,
+        Kind.MEASUREMENTS: measurements_frame(readings, production, first, days),
     }
     return {kind: frame[list(KINDS[kind].names)] for kind, frame in frames.items()}
 
@@ -75,7 +81,9 @@ def demo_file_name(kind: Kind, seed: int = DEFAULT_SEED) -> str:
 def seed_demo(
     engine: sa.Engine, settings: Settings, seed: int = DEFAULT_SEED
 ) -> list[IngestResult]:
-    """Load every demo frame through the real loader, one batch per kind."""
+    """Load every demo frame through the real loader, one batch per kind (the specs first:
+    measurements are checked against them)."""
+    set_specs(engine, settings, demo_specs(), "demo specs")
     results = []
     for kind, frame in generate(seed).items():
         data = to_csv_bytes(kind, frame)

@@ -12,13 +12,14 @@ from enum import StrEnum
 
 
 class Kind(StrEnum):
-    """The five input kinds QA can load."""
+    """The input kinds QA can load."""
 
     PRODUCTION = "production"
     DOWNTIME = "downtime"
     DELIVERIES = "deliveries"
     RECEIPTS = "receipts"
     DEFECTS = "defects"
+    MEASUREMENTS = "measurements"
 
 
 class ColType(StrEnum):
@@ -28,7 +29,7 @@ class ColType(StrEnum):
     DATE = "date"
     TIMESTAMP = "timestamp"
     COUNT = "count"  # whole, non-negative number of units
-    NUMBER = "number"  # decimal, non-negative
+    NUMBER = "number"  # decimal; signed unless the column sets min_value (most set 0)
     BOOL = "bool"
 
 
@@ -210,8 +211,30 @@ DEFECTS = KindSpec(
     signature=frozenset({"defect", "quantity"}),
 )
 
+MEASUREMENTS = KindSpec(
+    kind=Kind.MEASUREMENTS,
+    description="one row per reading of a measured characteristic (variables SPC)",
+    columns=(
+        Column("date", ColType.DATE),
+        _text("shift"),
+        PLANT,
+        _text("line"),
+        _text("machine", required=False),
+        _text("product"),
+        _text("characteristic", help="must have a spec for the product on the date"),
+        _text("subgroup", help="id (or time) of the readings taken together"),
+        Column("value", ColType.NUMBER, help="the reading; may be negative (a deviation)"),
+        _text("unit", help="must equal the spec's unit"),
+    ),
+    natural_key=(),  # readings of one subgroup repeat every column but the value
+    replace=Replace.BY_SCOPE,
+    # a subgroup's readings, restated whole by a correction
+    scope_key=(*SHIFT_SCOPE, "machine", "product", "characteristic", "subgroup"),
+    signature=frozenset({"characteristic", "value"}),
+)
+
 KINDS: dict[Kind, KindSpec] = {
-    spec.kind: spec for spec in (PRODUCTION, DOWNTIME, DELIVERIES, RECEIPTS, DEFECTS)
+    spec.kind: spec for spec in (PRODUCTION, DOWNTIME, DELIVERIES, RECEIPTS, DEFECTS, MEASUREMENTS)
 }
 
 

@@ -51,8 +51,12 @@ def freeze_baseline(
     start: dt.date,
     end: dt.date,
 ) -> None:
-    """Freeze the limits of a KPI x scope to the baseline window (replaces an earlier one)."""
-    get_kpi(kpi)
+    """Freeze the limits of a KPI x scope to the baseline window (replaces an earlier one).
+
+    ``kpi`` may also be a measured characteristic's key (``kpi.variables.Measured``).
+    """
+    if not kpi.startswith("measure:"):
+        get_kpi(kpi)
     if start > end:
         raise ValueError(f"baseline starts {start} after it ends {end}")
     scope = scope_key(where)

@@ -85,6 +85,26 @@ targets = sa.Table(
     sa.Column("near_band", sa.Double),  # this target's near band; NULL: KPI_NEAR_BAND
 )
 
+# grain: one row per product x characteristic x validity window: what a measurement is
+# checked against (unit) and judged by (limits); lsl or usl may be NULL (one-sided)
+characteristic_specs = sa.Table(
+    "characteristic_specs",
+    metadata,
+    sa.Column("spec_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("product", sa.String, nullable=False),
+    sa.Column("characteristic", sa.String, nullable=False),
+    sa.Column("unit", sa.String, nullable=False),
+    sa.Column("nominal", sa.Double),
+    sa.Column("lsl", sa.Double),
+    sa.Column("usl", sa.Double),
+    sa.Column("subgroup_size", sa.Integer, nullable=False),
+    sa.Column("cpk_min", sa.Double),  # the required minimum Cpk; NULL: 1.33
+    sa.Column("valid_from", sa.Date),  # NULL: since always
+    sa.Column("valid_to", sa.Date),  # NULL: until further notice
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String, nullable=False),
+)
+
 # grain: one row per change to anything a user is accountable for (uploads, undo, targets)
 audit_log = sa.Table(
     "audit_log",
@@ -263,6 +283,18 @@ spc_exclusions = sa.Table(
     sa.Column("scope", sa.String, primary_key=True),
     sa.Column("grain", sa.String, primary_key=True),
     sa.Column("period", sa.Date, primary_key=True),
+    sa.Column("reason", sa.String, nullable=False),
+    sa.Column("excluded_at", sa.DateTime, nullable=False),
+    sa.Column("excluded_by", sa.String, nullable=False),
+)
+
+# grain: one row per measured characteristic x scope x subgroup left out of the limits
+variables_exclusions = sa.Table(
+    "variables_exclusions",
+    metadata,
+    sa.Column("chart_key", sa.String, primary_key=True),  # "measure:product/characteristic"
+    sa.Column("scope", sa.String, primary_key=True),
+    sa.Column("subgroup", sa.String, primary_key=True),  # kpi.variables.subgroup_labels
     sa.Column("reason", sa.String, nullable=False),
     sa.Column("excluded_at", sa.DateTime, nullable=False),
     sa.Column("excluded_by", sa.String, nullable=False),

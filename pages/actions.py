@@ -19,6 +19,7 @@ from kpi.actions import (
     update_action,
 )
 from kpi.catalogue import CATALOGUE
+from kpi.variables_store import chart_key
 from ui import widgets
 from ui.alerts import follow_link, may_edit_actions, parse_day
 from ui.data import Q, get
@@ -54,10 +55,12 @@ else:
 
 if editor:
     with st.expander("New corrective action", icon=":material/add:", expanded="alert" in wanted):
-        names = list(CATALOGUE)
+        specs = get(Q.SPECS)[["product", "characteristic"]].itertuples(index=False)
+        measured = {chart_key(p, c): f"{p} · {c} (measured)" for p, c in specs}
+        names = [*CATALOGUE, *measured]
         first = names.index(wanted["kpi"]) if wanted.get("kpi") in names else 0
-        k = st.selectbox("KPI", names, index=first, format_func=lambda n: CATALOGUE[n].label,
-                         key="ca_kpi")  # fmt: skip
+        k = st.selectbox("KPI or measured characteristic", names, index=first, key="ca_kpi",
+                         format_func=lambda n: measured.get(n) or CATALOGUE[n].label)  # fmt: skip
         pairs = [None, *plant_lines]  # a line is a line of a plant: scope both
         same_name = [pl for pl in plant_lines if pl[1] == wanted.get("line")]
         pick = (wanted.get("plant"), wanted.get("line"))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi import clock
 from kpi.auth import Action
-from kpi.review import MIME, Format, export, make_request, plots, prepare, save_review
+from kpi.review import MIME, Format, export, make_request, plots, save_review
 from kpi.review import layout as L
 from kpi.review.model import GROUP_KPIS, GROUP_SECTION, NOTES_ONLY, Pack, Section, section_heading
 from kpi.review.periods import PERIOD_HELP, default_period
@@ -36,7 +36,7 @@ except ValueError as exc:
     st.stop()
 may_record = session.may(Action.RECORD_REVIEWS)  # leadership reads; QA and admins record
 pdf_options = rw.pdf_options()  # starts Chromium in the background for the PDF download
-pack: Pack = prepare(ctx.engine, request, ctx.settings.near_band)
+pack: Pack = get(Q.REVIEW_PACK, request, ctx.settings.near_band)  # cached per data version
 rw.load_state(pack)
 
 st.caption(md(L.subtitle(pack)))
@@ -55,6 +55,8 @@ for section in Section:
     for group, target in GROUP_SECTION.items():
         if target is section:
             rw.objectives_block(pack, GROUP_KPIS[group])
+    if section is Section.PROCESS:
+        rw.capability(pack)
     if section is Section.NONCONFORMITIES:
         rw.nonconformities(pack)
     if section is Section.SUPPLIERS:

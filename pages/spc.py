@@ -11,7 +11,8 @@ from kpi.charts_spc import add_action_markers, control_figure, moving_range_figu
 from kpi.laney import overdispersed
 from kpi.spc import CHART_LABELS, SPC_GRAINS, ChartType, SpcError, allowed_charts, spc_chart
 from kpi.spc_rules import RuleSet
-from ui import widgets
+from kpi.variables_store import is_measure_key
+from ui import spc_measured, widgets
 from ui.alerts import follow_link, may_edit_actions
 from ui.data import Q, get
 from ui.frame import frame
@@ -21,6 +22,17 @@ from ui.safe import md
 wanted = follow_link()
 ctx = frame(PageId.SPC)
 view = ctx.filters
+RULE_NAMES = {RuleSet.WE: "Western Electric 1-4", RuleSet.NELSON: "Nelson 1-8"}
+SOURCES = {"kpi": "A KPI (counts)", "measured": "A measured characteristic"}
+link = repr(sorted(wanted.items()))
+if is_measure_key(wanted.get("kpi", "")) and st.session_state.get("_spc_link") != link:
+    st.session_state["spc_source"], st.session_state["_spc_link"] = "measured", link
+    spc_measured.follow(wanted)  # a link to a characteristic's chart, once per link
+source = st.radio("Chart of", list(SOURCES), format_func=SOURCES.get, horizontal=True,
+                  key="spc_source")  # fmt: skip
+if source == "measured":
+    spc_measured.render(ctx, RULE_NAMES)
+    st.stop()
 names = list(CATALOGUE)
 if wanted.get("kpi") in names and "spc_kpi" not in st.session_state:
     st.session_state["spc_kpi"] = wanted["kpi"]
@@ -32,7 +44,6 @@ if st.session_state.get("spc_chart") not in charts:
     st.session_state["spc_chart"] = charts[0]
 c1, c2 = st.columns([3, 2])
 chart_type = c1.selectbox("Chart", charts, format_func=CHART_LABELS.get, key="spc_chart")
-RULE_NAMES = {RuleSet.WE: "Western Electric 1-4", RuleSet.NELSON: "Nelson 1-8"}
 rules = c2.radio("Rules", list(RuleSet), horizontal=True, key="spc_rules",
                  format_func=RULE_NAMES.get)  # fmt: skip
 st.query_params.update({"kpi": kpi, "chart": chart_type.value})

@@ -12,7 +12,7 @@ from kpi.settings import load_settings
 from tests import pg
 from tests.conftest import ROOT, run_cli
 
-SAMPLES = sorted((ROOT / "data" / "samples").glob("*.csv"))
+SAMPLES = sorted(p for p in (ROOT / "data" / "samples").glob("*.csv") if "specs" not in p.name)
 
 
 @pytest.fixture
@@ -26,6 +26,8 @@ def pg_target() -> str:
 @pytest.fixture
 def loaded_file(tmp_path: Path) -> str:
     url = f"duckdb:///{tmp_path / 'plant.duckdb'}"
+    specs = str(ROOT / "data" / "samples" / "characteristic_specs.csv")  # for measurements.csv
+    assert run_cli("specs", "import", specs, "--db", url).returncode == 0
     loaded = run_cli("ingest", "--db", url, *map(str, SAMPLES))
     assert loaded.returncode in (0, 1), loaded.stderr  # one sample is bad on purpose
     assert run_cli("targets", "set", "scrap_rate", "0.02", "--db", url).returncode in (0, 2)

@@ -230,8 +230,12 @@ def test_seed_if_empty_seeds_only_once(engine: sa.Engine, settings: Settings) ->
     assert len(store.list_batches(engine)) == batches == len(Kind)
 
 
-@pytest.mark.parametrize("name", ["production", "downtime", "deliveries", "receipts", "defects"])
+@pytest.mark.parametrize("name", [kind.value for kind in Kind])
 def test_sample_files_load_after_the_demo(name: str, engine: sa.Engine, settings: Settings) -> None:
+    from kpi.demo_measurements import demo_specs
+    from kpi.specs import set_specs
+
+    set_specs(engine, settings, demo_specs(), "the demo's specs")  # readings need their specs
     result = ingest_file(engine, settings, SAMPLES / f"{name}.csv")
     assert result.outcome is Outcome.LOADED, [p.describe() for p in result.problems]
     assert result.kind is Kind(name)
@@ -281,3 +285,53 @@ def test_cli_demo_in_subprocess(tmp_path: Path) -> None:
     again = run_cli("demo", "--db", url)
     assert again.returncode == 0, again.stderr
     assert all("already loaded" in line for line in again.stdout.strip().splitlines())
+
+
+def test_demo_measures_every_product_against_its_spec(frames: dict[Kind, pd.DataFrame]) -> None:
+    from kpi.demo_measurements import MEASURED_DAYS, SUBGROUP_SIZE, demo_specs
+
+    readings = frames[Kind.MEASUREMENTS]
+    specs = {(s.product, s.characteristic): s for s in demo_specs()}
+    measured = set(readings.groupby(["product", "characteristic"]).groups)
+    assert measured == set(specs)
+    assert readings["date"].min() == END - pd.Timedelta(days=MEASURED_DAYS - 1)
+    key = ["date", "shift", "plant", "line", "machine", "product", "characteristic", "subgroup"]
+    assert (readings.groupby(key).size() == SUBGROUP_SIZE).all()
+    units = readings.drop_duplicates(["product", "characteristic"])
+    assert all(specs[(r.product, r.characteristic)].unit == r.unit for r in units.itertuples())
+    assert (readings["value"] < 0).any(), "a deviation may be negative"
+    assert any(s.lsl is None for s in specs.values()), "a one-sided spec"
+
+
+def test_demo_tooth_thickness_drifts_on_l5_only(frames: dict[Kind, pd.DataFrame]) -> None:
+    from kpi.demo_layout import DRIFT_DAYS, DRIFT_LINE
+    from kpi.demo_measurements import DRIFT_CHARACTERISTIC, DRIFT_PRODUCT
+
+    readings = frames[Kind.MEASUREMENTS]
+    tooth = readings[
+        (readings["product"] == DRIFT_PRODUCT)
+        & (readings["characteristic"] == DRIFT_CHARACTERISTIC)
+    ]
+    drift_start = END - pd.Timedelta(days=DRIFT_DAYS - 1)
+    last_week = tooth["date"] > END - pd.Timedelta(days=7)
+    for line, moves in ((DRIFT_LINE, True), ("L6", False)):
+        on = tooth["line"] == line
+        before = tooth[on & (tooth["date"] < drift_start)]["value"]
+        late = tooth[on & last_week]["value"]
+        sigma = before.std()
+        assert len(before) > 50 and len(late) > 50
+        assert bool(late.mean() - before.mean() > 2 * sigma) == moves, line
+
+
+def test_demo_kpi_inputs_do_not_depend_on_measurements(frames: dict[Kind, pd.DataFrame]) -> None:
+    """The measurement stream is a fourth child seed: the other kinds are as before."""
+    import numpy as np
+
+    from kpi import demo_layout as lay
+    from kpi.demo_plant import plant_frames
+
+    plant_seed = np.random.SeedSequence(lay.DEFAULT_SEED).spawn(3)[0]
+    production, _, _ = plant_frames(np.random.default_rng(plant_seed), lay.default_start(), 365)
+    pd.testing.assert_frame_equal(
+        production[list(KINDS[Kind.PRODUCTION].names)], frames[Kind.PRODUCTION]
+    )

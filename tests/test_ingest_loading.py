@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from kpi import store
 from kpi.ingest import Outcome, UndoRefused, ingest_bytes, undo_batch
 from kpi.schema import Kind
+from kpi.specs import Spec, set_spec
 from kpi.tables import FACT_TABLES
 
 PRODUCTION = (
@@ -66,13 +67,17 @@ def test_each_kind_loads(engine, settings) -> None:
         "2026-03-04,10,10\n",
         Kind.DEFECTS: "date,shift,plant,line,product,defect,quantity,disposition\n"
         "2026-03-02,A,Plant 1,L1,P-100,Burr,7,Scrap\n",
+        Kind.MEASUREMENTS: "date,shift,plant,line,machine,product,characteristic,subgroup,"
+        "value,unit\n2026-03-02,A,Plant 1,L1,M1,P-100,length,S1,-0.25,mm\n",
     }
+    set_spec(engine, settings, Spec("P-100", "length", "mm", 0.0, -1.0, 1.0))
     for kind, text in files.items():
         result = load(engine, settings, text)
         assert (result.outcome, result.kind) == (Outcome.LOADED, kind), result.summary()
     assert current(engine, Kind.DOWNTIME).loc[0, "start"] == pd.Timestamp("2026-03-03 02:00")
     assert pd.isna(current(engine, Kind.DELIVERIES).loc[0, "ship_date"])
     assert current(engine, Kind.DEFECTS).loc[0, "disposition"] == "scrap"
+    assert current(engine, Kind.MEASUREMENTS).loc[0, "value"] == -0.25
     assert store.current_row_counts(engine) == {k.value: 1 for k in Kind} | {"production": 0}
 
 

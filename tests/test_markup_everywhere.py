@@ -18,6 +18,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -32,6 +33,7 @@ from kpi.actions import NewAction, create_action, list_actions
 from kpi.catalogue import Grain
 from kpi.charts_spc import add_action_markers, control_figure
 from kpi.demo import generate, to_csv_bytes
+from kpi.demo_measurements import demo_specs
 from kpi.exports import to_csv_bytes as table_csv
 from kpi.exports import to_xlsx_bytes
 from kpi.ingest import Outcome, ingest_bytes
@@ -41,6 +43,7 @@ from kpi.review.pdf_export import ChartMode
 from kpi.settings import load_settings
 from kpi.spc import ChartType, spc_chart
 from kpi.spc_store import exclude_point
+from kpi.specs import set_specs
 from kpi.targets import Scope, TargetSpec, set_target
 from tests.conftest import _use_db, run_cli
 from tests.test_pages_apptest import APP
@@ -81,6 +84,8 @@ def hostile_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, di
     settings = load_settings(f"duckdb:///{folder / 'kpi.duckdb'}", user="tester")
     engine = store.create_engine(settings)
     frames, names = _hostile_frames()
+    specs = [replace(s, product=names["product"][s.product]) for s in demo_specs()]
+    set_specs(engine, settings, specs, "hostile specs")  # the readings' products have specs
     for kind, frame in frames.items():
         data = to_csv_bytes(kind, frame)
         result = ingest_bytes(engine, settings, data, f"{kind.value}.csv", kind)

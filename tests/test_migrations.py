@@ -25,7 +25,9 @@ from kpi.catalogue import CATALOGUE
 from kpi.ingest import Outcome, ingest_file
 from kpi.settings import load_settings
 
-SAMPLES = sorted(p for p in (ROOT / "data" / "samples").glob("*.csv") if "broken" not in p.name)
+# the kinds the previous release (and revision 0001) knows; measurements came with 0010
+OLD_KINDS = ("production", "downtime", "deliveries", "receipts", "defects")
+SAMPLES = [ROOT / "data" / "samples" / f"{kind}.csv" for kind in OLD_KINDS]
 PREVIOUS_RELEASE = "817e5d4"
 PG_URL = os.environ.get("KPI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from kpi import consistency, drilldown, store, targets, views
+from kpi import consistency, drilldown, review, specs, store, targets, variables, views
 from ui.bootstrap import engine_for, settings
 
 
@@ -35,8 +35,13 @@ class Q(StrEnum):
     BATCHES = "batches"
     TARGETS = "targets"
     TARGET_HISTORY = "target_history"
+    SPECS = "specs"
+    SPEC_HISTORY = "spec_history"
     ROW_COUNTS = "row_counts"
     DATA_QUALITY = "data_quality"
+    MEASURED_CHART = "measured_chart"
+    MEASURED_ITEMS = "measured_items"
+    REVIEW_PACK = "review_pack"
 
 
 _FUNCS: dict[Q, Any] = {
@@ -57,8 +62,13 @@ _FUNCS: dict[Q, Any] = {
     Q.BATCHES: store.list_batches,
     Q.TARGETS: targets.list_targets,
     Q.TARGET_HISTORY: targets.target_history,
+    Q.SPECS: specs.list_specs,
+    Q.SPEC_HISTORY: specs.spec_history,
     Q.ROW_COUNTS: store.current_row_counts,
     Q.DATA_QUALITY: consistency.data_quality,
+    Q.MEASURED_CHART: variables.measured_chart,
+    Q.MEASURED_ITEMS: variables.measured_items,
+    Q.REVIEW_PACK: review.prepare,
 }
 
 

@@ -29,6 +29,7 @@ class PageId(StrEnum):
     ACTIONS = "actions"
     REVIEW = "review"
     UPLOAD = "upload"
+    SPECS = "specs"
     TARGETS = "targets"
     USERS = "users"
     AUDIT = "audit"
@@ -71,6 +72,8 @@ PAGES: tuple[PageSpec, ...] = (
         filters=False,
     ),
     PageSpec(PageId.UPLOAD, "Upload", ":material/upload_file:", Section.DATA, _QA, False),
+    # everyone reads specs (operators judge parts by them); QA and admins edit them
+    PageSpec(PageId.SPECS, "Specs", ":material/straighten:", Section.DATA, filters=False),
     PageSpec(PageId.TARGETS, "Targets", ":material/flag:", Section.SETTINGS, _ADMIN, False),
     PageSpec(PageId.USERS, "Users", ":material/group:", Section.SETTINGS, _ADMIN, False),
     PageSpec(PageId.AUDIT, "Audit log", ":material/history:", Section.SETTINGS, _QA, False),

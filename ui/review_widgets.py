@@ -173,6 +173,16 @@ def nonconformities(pack: Pack) -> None:
         st.dataframe(rows, hide_index=True, width="stretch")
 
 
+def capability(pack: Pack) -> None:
+    """Cpk per measured characteristic against its required minimum (§9.3.2 c 3)."""
+    for line in L.capability_lines(pack):
+        st.markdown(md(line))
+    rows = L.capability_rows(pack)
+    if rows:
+        frame = pd.DataFrame(rows, columns=L.CAPABILITY_HEADER)
+        st.dataframe(frame, hide_index=True, width="stretch", key="rv_capability")
+
+
 def monitoring(pack: Pack) -> None:
     for line in L.spc_lines(pack):
         st.markdown(line)

@@ -1,4 +1,6 @@
-"""CLI: ``spc`` prints a control chart of one KPI (period,value,n,center,ucl,lcl,signals).
+"""CLI: ``spc`` prints a control chart of one KPI (period,value,n,center,ucl,lcl,signals),
+or with ``--characteristic`` and ``--product`` the X̄-R, X̄-S or I-MR chart of a measured
+characteristic (kpi.commands.spc_measured).
 
 Stored exclusions apply, and so does a frozen baseline unless --baseline-from/--baseline-to
 are given, so the CLI shows the same chart as the SPC page. A window without data prints
@@ -20,20 +22,26 @@ from kpi.settings import load_settings
 from kpi.spc import CSV_COLUMNS, SPC_GRAINS, ChartType, spc_chart
 from kpi.spc_rules import RuleSet
 from kpi.spc_store import get_baseline, list_exclusions
+from kpi.spc_variables import VariablesChartType
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "spc",
         help="control chart of one KPI with Western Electric or Nelson rules",
-        description="Shewhart control chart (p, np, c, u or I-MR) of a catalogue KPI. KPIs: "
+        description="Shewhart control chart (p, np, c, u or I-MR) of a catalogue KPI (--kpi and "
+        "--grain), or the X̄-R, X̄-S or I-MR chart of a measured characteristic (--product and "
+        "--characteristic; one row per subgroup). KPIs: "
         + ", ".join(CATALOGUE)
         + ". Exit code 2 for an unknown KPI, grain, chart or dimension, or a bad date. "
         "A window without data prints only the header, says so on stderr and exits 0.",
     )
-    parser.add_argument("--kpi", required=True, metavar="NAME")
-    parser.add_argument("--grain", required=True, metavar="|".join(g.value for g in SPC_GRAINS))
-    parser.add_argument("--chart", metavar="|".join(c.value for c in ChartType))
+    parser.add_argument("--kpi", metavar="NAME")
+    parser.add_argument("--grain", metavar="|".join(g.value for g in SPC_GRAINS))
+    parser.add_argument("--product", metavar="CODE", help="with --characteristic")
+    parser.add_argument("--characteristic", metavar="NAME", help="a measured characteristic")
+    charts = [c.value for c in ChartType] + [c.value for c in VariablesChartType]
+    parser.add_argument("--chart", metavar="|".join(charts))
     parser.add_argument("--where", action="append", default=[], metavar="DIM=VALUE")
     parser.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     parser.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
@@ -74,6 +82,12 @@ def _baseline(args: argparse.Namespace) -> tuple[dt.date, dt.date] | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.characteristic or args.product:
+        from kpi.commands.capability import run_measured
+
+        return run_measured(args)
+    if not (args.kpi and args.grain):
+        raise UsageError("give --kpi and --grain, or --product and --characteristic")
     chart = _choice(ChartType, args.chart, "--chart")
     rules = _choice(RuleSet, args.rules, "--rules")
     where, baseline = _where(args.where), _baseline(args)

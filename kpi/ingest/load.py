@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from kpi import dialect, store, summary
-from kpi.ingest import corrections, disk, fast, intake, read, validate
+from kpi.ingest import corrections, disk, fast, intake, read, spec_check, validate
 from kpi.ingest.check import Checked, Progress, check_file
 from kpi.ingest.fast import NeedsDetailedCheck, NotPlain, Parse
 from kpi.ingest.intake import Intake
@@ -231,6 +231,8 @@ def _load_batch(
     replaced = corrections.retire_replaced(conn, spec, batch_id, key)
     # a file that leaves more stop than planned minutes is refused (not archived)
     refuse_overruns(conn, spec.kind, batch_id, source.path, source.delimiter, defaults["plant"])
+    # a reading without a spec, or in another unit than its spec, is refused too
+    spec_check.refuse_unspecified(conn, spec.kind, batch_id, source.path, source.delimiter)
     warnings = validate.extra_column_warning(spec, source.headers)
     _record_batch(conn, settings, spec, info, batch_id, (rows, replaced), warnings)
     summary.mark_pending(conn, spec.kind, batch_id)  # rebuilt by summary.ensure_current

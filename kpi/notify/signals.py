@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from kpi.actions import list_actions
 from kpi.alerts import Alert, AlertKind, acknowledgements, current_alerts
-from kpi.catalogue import CATALOGUE
 from kpi.notify.config import Outbound
 from kpi.spc_store import parse_scope, scope_key
+from kpi.variables_store import chart_label
 from kpi.views import plants_and_lines
 
 FOCUS = {"focus": "1"}  # the app's link parameter: apply the link's filters mid-session
@@ -73,7 +73,7 @@ def _from_alert(alert: Alert, plant_of: dict[str, str], outbound: Outbound) -> S
     event = _FROM_ALERT[alert.kind]
     plant, line = _where(alert.scope, plant_of)
     title = (
-        f"{EVENT_LABELS[event]}: {CATALOGUE[alert.kpi].label} [{scope_key(alert.scope)}], "
+        f"{EVENT_LABELS[event]}: {chart_label(alert.kpi)} [{scope_key(alert.scope)}], "
         f"{alert.grain.value} of {alert.period}"
     )
     link = outbound.link("spc", alert.link_params() | FOCUS)
@@ -83,7 +83,7 @@ def _from_alert(alert: Alert, plant_of: dict[str, str], outbound: Outbound) -> S
 def _from_action(row, plant_of: dict[str, str], outbound: Outbound) -> Signal:
     scope = parse_scope(row.scope)
     plant, line = _where(scope, plant_of)
-    label = CATALOGUE[row.kpi].label
+    label = chart_label(row.kpi)
     title = f"{EVENT_LABELS[Event.OVERDUE_ACTION]}: #{row.action_id} {label} [{row.scope}]"
     message = (
         f"Corrective action #{row.action_id} ({row.description}) owned by {row.owner} was "

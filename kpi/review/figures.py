@@ -17,6 +17,7 @@ from kpi.catalogue import CATALOGUE, Dim, Grain
 from kpi.drilldown import defect_pareto
 from kpi.metrics import compute, make_query
 from kpi.review import external
+from kpi.review.measured import capability_table
 from kpi.review.model import ALL_KPIS, Objective, Pack, ReviewRequest
 from kpi.review.periods import Period, comparison_period
 from kpi.review.wording import sentence
@@ -135,4 +136,5 @@ def build_pack(bind: sa.Engine, request: ReviewRequest, near_band: float = 0.10)
         defects=defects(bind, request),
         actions=external.corrective_actions(bind, request.period, as_of, request.plant),
         spc=external.spc_signals(bind, request.period, _where(request)),
+        capability=capability_table(bind, request.period, comparison, as_of, request.plant),
     )

@@ -90,6 +90,38 @@ SUPPLIER_HEADER = ["Supplier", "OTD", "OTIF", "OTD before", "Status", "Lines"]
 SUPPLIER_WIDTHS = [4, 2, 2, 2, 2, 1.5]
 
 
+CAPABILITY_HEADER = ["Product", "Characteristic", "Line", "Index", "Value", "Before",
+                     "Minimum", "Status", "Readings"]  # fmt: skip
+CAPABILITY_WIDTHS = [1.8, 3.2, 1.8, 1.1, 1.2, 1.2, 1.3, 1.6, 1.3]
+
+
+def capability_rows(pack: Pack) -> list[list[str]]:
+    """Cpk per product and characteristic; an untrusted index (not normal, unstable) says so."""
+    rows = []
+    frame = pack.capability if pack.capability is not None else pd.DataFrame()
+    for r in frame.itertuples(index=False):
+        value = NO_VALUE if r.value != r.value else f"{r.value:.2f}" + ("" if r.trusted else " *")
+        before = NO_VALUE if r.compare_value != r.compare_value else f"{r.compare_value:.2f}"
+        status = STATUS_TEXT.get(r.status, "no data")
+        line = f"{r.plant} · {r.line}"
+        rows.append([str(r.product), str(r.characteristic), line, str(r.index), value, before,
+                     f"{r.cpk_min:.2f}", status, f"{r.n:,}"])  # fmt: skip
+    return rows
+
+
+def capability_lines(pack: Pack) -> list[str]:
+    if pack.capability is None or pack.capability.empty:
+        return ["No measured characteristics in the period."]
+    missed = pack.capability[pack.capability["status"] != "met"]
+    lines = [f"Capability of {len(pack.capability)} measured characteristic(s) by line against "
+             f"the required minimum Cpk: {len(missed)} below it."]  # fmt: skip
+    if not pack.capability["trusted"].all():
+        lines.append(
+            "* not to be trusted: readings not normal, or the X̄ chart signals in the period."
+        )
+    return lines
+
+
 def defect_rows(pack: Pack) -> list[list[str]]:
     return [
         [str(r.defect), f"{r.quantity:,.0f}", f"{r.share * 100:.1f} %"]

@@ -190,6 +190,7 @@ class Pack:
     defects: pd.DataFrame  # defect, quantity, share
     actions: dict | None = None  # corrective actions summary, None = no data yet
     spc: pd.DataFrame | None = None  # SPC signals, None = no SPC module yet
+    capability: pd.DataFrame | None = None  # kpi.review.measured.COLUMNS per characteristic
     notes: dict[str, str] = field(default_factory=dict)
     decisions: list[Decision] = field(default_factory=list)
     previous_review: dict | None = None  # the last saved review before this period

@@ -158,6 +158,12 @@ def _data_section(pdf: _Report, pack: Pack, section: Section, rendered: Rendered
         items = L.action_items(pack)
         if items:
             D.table(pdf, L.DECISION_HEADER, L.decision_rows(items), [1.2, 6, 2, 1.7, 1.2])
+    if section is Section.PROCESS:
+        for line in L.capability_lines(pack):
+            _para(pdf, line)
+        rows = L.capability_rows(pack)
+        if rows:
+            D.table(pdf, L.CAPABILITY_HEADER, rows, L.CAPABILITY_WIDTHS)
     if section is Section.SUPPLIERS and not pack.suppliers.empty:
         D.table(pdf, L.SUPPLIER_HEADER, L.supplier_rows(pack), L.SUPPLIER_WIDTHS)
         _chart(pdf, pack, "supplier_bars", rendered)

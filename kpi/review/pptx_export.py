@@ -188,6 +188,16 @@ def _nonconformity_slide(prs, pack: Pack) -> None:
     _text(slide, lines, MARGIN, Inches(4.7), half - Inches(0.2), Inches(2.5), 12)
 
 
+def _capability_slide(prs, pack: Pack) -> None:
+    slide = _slide(prs, "Process capability (§9.3.2 c 3)")
+    lines = L.capability_lines(pack)
+    _text(slide, lines, MARGIN, Inches(1.2), WIDTH - 2 * MARGIN, Inches(0.8), 13)
+    rows = L.capability_rows(pack)[:14]
+    if rows:
+        _table(slide, L.CAPABILITY_HEADER, rows, MARGIN, Inches(2.1), WIDTH - 2 * MARGIN,
+               L.CAPABILITY_WIDTHS)  # fmt: skip
+
+
 def _lines_slide(prs, title: str, lines: list[str]) -> None:
     slide = _slide(prs, title)
     _text(slide, lines, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.5), 14)
@@ -229,6 +239,7 @@ def build_pptx(pack: Pack) -> bytes:
     _summary_slide(prs, pack)
     _group_slide(prs, pack, KpiGroup.CUSTOMER)
     _group_slide(prs, pack, KpiGroup.PROCESS)
+    _capability_slide(prs, pack)
     _nonconformity_slide(prs, pack)
     _monitoring_slide(prs, pack)
     _suppliers_slide(prs, pack)

@@ -61,6 +61,8 @@ def build_xlsx(pack: Pack) -> bytes:
         "decisions": decisions_frame(pack),
         "notes": notes_frame(pack),
     }
+    if pack.capability is not None:
+        sheets["capability"] = pack.capability
     if pack.spc is not None:
         sheets["spc signals"] = pack.spc
     if pack.actions is not None:

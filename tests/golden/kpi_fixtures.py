@@ -8,6 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from kpi.catalogue import CATALOGUE
 from kpi.ingest import Outcome, ingest_bytes
 from kpi.schema import KINDS, Kind
 from kpi.settings import Settings
@@ -30,7 +31,10 @@ def load_bytes(engine: sa.Engine, settings: Settings, kind: Kind, data: bytes, n
 
 
 def load_golden(engine: sa.Engine, settings: Settings, *kinds: Kind) -> None:
-    for kind in kinds or tuple(Kind):
+    """Load the golden file of each kind given, by default of every kind a KPI reads
+    (measurements feed variables charts, not catalogue KPIs, and have no golden file)."""
+    inputs = {kind for entry in CATALOGUE.values() for kind in entry.inputs}
+    for kind in kinds or tuple(k for k in Kind if k in inputs):
         path = GOLDEN / f"{kind.value}.csv"
         load_bytes(engine, settings, kind, path.read_bytes(), path.name)
 
