@@ -34,6 +34,8 @@ class Action(StrEnum):
     UNDO = "undo"
     EDIT_ACTIONS = "edit_actions"
     RECORD_REVIEWS = "record_reviews"  # save management reviews, update their decisions
+    EXPORT_EVIDENCE = "export_evidence"  # evidence bundles for auditors (files, logs)
+    RECORD_AUDITS = "record_audits"  # internal audits and their findings (ISO 9001 §9.2)
     EDIT_TARGETS = "edit_targets"
     MANAGE_USERS = "manage_users"
     MANAGE_SETTINGS = "manage_settings"
@@ -42,7 +44,15 @@ class Action(StrEnum):
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.VIEWER: frozenset({Action.VIEW}),
     Role.QA: frozenset(
-        {Action.VIEW, Action.UPLOAD, Action.UNDO, Action.EDIT_ACTIONS, Action.RECORD_REVIEWS}
+        {
+            Action.VIEW,
+            Action.UPLOAD,
+            Action.UNDO,
+            Action.EDIT_ACTIONS,
+            Action.RECORD_REVIEWS,
+            Action.EXPORT_EVIDENCE,
+            Action.RECORD_AUDITS,
+        }
     ),
     Role.ADMIN: frozenset(Action),
 }

@@ -52,6 +52,8 @@ for section in Section:
             st.markdown(line)
     elif section is Section.MONITORING:
         rw.monitoring(pack)
+    elif section is Section.AUDITS:
+        rw.audits(pack)
     for group, target in GROUP_SECTION.items():
         if target is section:
             rw.objectives_block(pack, GROUP_KPIS[group])

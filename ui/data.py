@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from kpi import consistency, drilldown, store, targets, views
+from kpi import audits, consistency, drilldown, lineage, register_export, store, targets, views
 from ui.bootstrap import engine_for, settings
 
 
@@ -37,6 +37,10 @@ class Q(StrEnum):
     TARGET_HISTORY = "target_history"
     ROW_COUNTS = "row_counts"
     DATA_QUALITY = "data_quality"
+    REGISTER = "register"
+    SOURCES = "sources"
+    AUDITS = "audits"
+    FINDINGS = "findings"
 
 
 _FUNCS: dict[Q, Any] = {
@@ -59,6 +63,10 @@ _FUNCS: dict[Q, Any] = {
     Q.TARGET_HISTORY: targets.target_history,
     Q.ROW_COUNTS: store.current_row_counts,
     Q.DATA_QUALITY: consistency.data_quality,
+    Q.REGISTER: register_export.collect,
+    Q.SOURCES: lineage.figure_batches,
+    Q.AUDITS: audits.list_audits,
+    Q.FINDINGS: audits.list_findings,
 }
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpi import clock
+from kpi.audits import review_findings
 from kpi.catalogue import CATALOGUE, Dim, Grain
 from kpi.drilldown import defect_pareto
 from kpi.metrics import compute, make_query
@@ -135,4 +136,7 @@ def build_pack(bind: sa.Engine, request: ReviewRequest, near_band: float = 0.10)
         defects=defects(bind, request),
         actions=external.corrective_actions(bind, request.period, as_of, request.plant),
         spc=external.spc_signals(bind, request.period, _where(request)),
+        audit_findings=review_findings(
+            bind, request.period.start, request.period.end, request.plant
+        ),
     )

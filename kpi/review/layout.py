@@ -124,6 +124,37 @@ def action_items(pack: Pack) -> list[Decision]:
     ]  # fmt: skip
 
 
+AUDIT_HEADER = ["Audit", "Scope", "Finding", "Severity", "Status", "Action"]
+AUDIT_WIDTHS = [3, 2.5, 5, 1.6, 1.3, 1.6]
+
+
+def audit_lines(pack: Pack) -> list[str]:
+    """§9.3.2 c 6 in one or two lines, counted from the internal-audit register."""
+    found = pack.audit_findings
+    if found is None or found.empty:
+        return ["No internal-audit findings in the period, and none still open."]
+    held = [pd.Timestamp(d).date() >= pack.period.start for d in found["audit_date"]]
+    is_open = found["status"] == "open"
+    major = int((is_open & (found["severity"] == "major")).sum())
+    audits = found.loc[held, "audit_id"].nunique()
+    return [
+        f"Findings of {audits} internal audit(s) held in the period: {sum(held)}; "
+        f"still open at the end of the period: {int(is_open.sum())} ({major} major); "
+        f"closed: {int((~is_open).sum())}."
+    ]
+
+
+def audit_rows(pack: Pack) -> list[list[str]]:
+    found = pack.audit_findings
+    if found is None:
+        return []
+    return [
+        [f"{r.audit_date} {r.title}", r.scope, r.finding, r.severity, r.status,
+         "" if pd.isna(r.action_id) else f"#{r.action_id} {r.action_status or ''}".strip()]
+        for r in found.itertuples(index=False)
+    ]  # fmt: skip
+
+
 def spc_summary(pack: Pack) -> pd.DataFrame:
     """Per KPI and line: weeks of the period with a signal, and which rules fired."""
     cols = ["KPI", "Line", "Weeks signalled", "Rules"]

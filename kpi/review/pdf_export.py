@@ -141,6 +141,12 @@ def _section(pdf: _Report, pack: Pack, section: Section, rendered: Rendered) -> 
         summary = L.spc_summary(pack)
         if not summary.empty:
             D.table(pdf, list(summary.columns), summary.astype(str).values.tolist(), [3, 2, 2, 4])
+    elif section is Section.AUDITS:
+        for line in L.audit_lines(pack):
+            _para(pdf, line)
+        rows = L.audit_rows(pack)
+        if rows:
+            D.table(pdf, L.AUDIT_HEADER, rows, L.AUDIT_WIDTHS)
     elif section in _GROUP_OF:
         _data_section(pdf, pack, section, rendered)
     _notes(pdf, pack, section)
