@@ -53,7 +53,7 @@ def add_all(bundle: Bundle, engine: sa.Engine, settings: Settings, date_from: dt
     bundle.add_frame("targets/history.csv", targets.target_history(engine))
     bundle.add_frame("actions/corrective_actions.csv", actions.list_actions(engine))
     bundle.add_frame("actions/status_history.csv", _action_history(engine))
-    _reviews(bundle, engine)
+    _reviews(bundle, engine, settings)
     bundle.add_frame("audits/audits.csv", audits.list_audits(engine))
     bundle.add_frame("audits/findings.csv", audits.list_findings(engine))
     return copied, listed
@@ -135,10 +135,25 @@ def _action_history(bind: sa.Engine) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[c.name for c in table.columns])
 
 
-def _reviews(bundle: Bundle, bind: sa.Engine) -> None:
+def _reviews(bundle: Bundle, bind: sa.Engine, settings: Settings) -> None:
+    """Saved reviews; each with its frozen snapshot and the files exported when saved."""
     from kpi.review import list_reviews
+    from kpi.review.snapshot import SnapshotError, load
 
     reviews = list_reviews(bind)
     for review in reviews:
         review["decisions"] = [d.to_dict() for d in review["decisions"]]
+        folder = f"reviews/{review['review_id']}"
+        try:
+            body = load(bind, review["review_id"])
+        except SnapshotError as exc:  # the bundle says so instead of hiding the review
+            review["snapshot_problem"] = str(exc)
+            continue
+        if body is None:
+            continue
+        bundle.add_json(f"{folder}/snapshot.json", body)
+        for entry in body["exports"].values():
+            path = store.archive_path(settings, entry["sha256"])
+            if path.exists():
+                bundle.files[f"{folder}/{_safe_name(entry['file_name'])}"] = path
     bundle.add_json("reviews/reviews.json", reviews)

@@ -90,3 +90,26 @@ def test_viewers_see_audits_but_record_nothing(empty_db: str) -> None:
     _add(empty_db, "vera", Role.VIEWER)
     at = _as(auth.User("vera", Role.VIEWER), PageId.INTERNAL_AUDITS)
     assert not [b for b in at.button if b.key in ("ia_save", "if_save", "iu_save")]
+
+
+def test_a_saved_review_opens_as_presented_with_the_changed_flag(empty_db: str, tmp_path) -> None:
+    from kpi.cli import main
+    from kpi.review import make_request, prepare, save_review
+    from tests.test_review_snapshot import SAMPLE, _correct
+
+    assert main(["ingest", str(SAMPLE), "--db", empty_db, "--user", "quinn"]) == 0
+    settings = load_settings(empty_db, user="qa")
+    engine = store.create_engine(settings)
+    pack = prepare(engine, make_request("2026-11", None, dt.date(2026, 11, 30)))
+    review_id = save_review(engine, settings, pack)
+    engine.dispose()
+    _correct(empty_db, tmp_path)
+    at = _as(None, PageId.REVIEW)
+    assert at.selectbox(key="rv_saved_pick").value == review_id
+    assert any("Figures changed since this review" in w.value for w in at.warning)
+    tables = [d.value for d in at.dataframe]
+    changes = next(t for t in tables if "now_numerator" in t.columns)
+    assert set(changes["kpi"]) == {"scrap_rate", "yield", "units_scrapped"}
+    figures = next(t for t in tables if "role" in t.columns)
+    scrap = figures[(figures["kpi"] == "scrap_rate") & (figures["role"] == "period")]
+    assert scrap["numerator"].iloc[0] == 861

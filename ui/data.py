@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from kpi import audits, consistency, drilldown, lineage, register_export, store, targets, views
+from kpi.review import records, snapshot
 from ui.bootstrap import engine_for, settings
 
 
@@ -41,6 +42,8 @@ class Q(StrEnum):
     SOURCES = "sources"
     AUDITS = "audits"
     FINDINGS = "findings"
+    REVIEWS = "reviews"
+    SAVED_REVIEW = "saved_review"
 
 
 _FUNCS: dict[Q, Any] = {
@@ -67,6 +70,8 @@ _FUNCS: dict[Q, Any] = {
     Q.SOURCES: lineage.figure_batches,
     Q.AUDITS: audits.list_audits,
     Q.FINDINGS: audits.list_findings,
+    Q.REVIEWS: records.list_reviews,
+    Q.SAVED_REVIEW: snapshot.open_saved,
 }
 
 
