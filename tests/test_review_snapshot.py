@@ -114,3 +114,17 @@ def test_the_evidence_bundle_holds_the_snapshot_and_saved_files(saved, engine, s
         body = json.loads(zf.read(f"reviews/{saved}/snapshot.json"))
         pdf = zf.read(f"reviews/{saved}/management-review-2026-11.pdf")
     assert hashlib.sha256(pdf).hexdigest() == body["exports"]["pdf"]["sha256"]
+
+
+def test_the_pack_names_the_files_behind_its_figures(db_url, engine):
+    assert main(["ingest", str(SAMPLE), "--db", db_url, "--user", "quinn"]) == 0
+    pack = prepare(engine, make_request("2026-11", None, AS_OF))
+    from kpi.review import export
+
+    book = openpyxl.load_workbook(io.BytesIO(export(pack, "xlsx")))
+    sheet = book["sources"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    scrap = [r for r in rows if r["kpi"] == "scrap_rate"]
+    sha = hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+    assert [(r["sha256"], r["loaded_by"], r["rows"]) for r in scrap] == [(sha, "quinn", 20)]

@@ -16,6 +16,7 @@ from kpi import clock
 from kpi.audits import review_findings
 from kpi.catalogue import CATALOGUE, Dim, Grain
 from kpi.drilldown import defect_pareto
+from kpi.lineage import figure_batches
 from kpi.metrics import compute, make_query
 from kpi.review import external
 from kpi.review.model import ALL_KPIS, Objective, Pack, ReviewRequest
@@ -139,4 +140,14 @@ def build_pack(bind: sa.Engine, request: ReviewRequest, near_band: float = 0.10)
         audit_findings=review_findings(
             bind, request.period.start, request.period.end, request.plant
         ),
+        sources=sources(bind, request, as_of),
     )
+
+
+def sources(bind, request: ReviewRequest, as_of: dt.date) -> pd.DataFrame:
+    """Lineage of the period's figures: per KPI, the batches and files behind it."""
+    period, where = request.period, _where(request)
+    frames = [figure_batches(bind, kpi, period.start, period.end, where, as_of).assign(kpi=kpi)
+              for kpi in ALL_KPIS]  # fmt: skip
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[["kpi", *[c for c in frame.columns if c != "kpi"]]]

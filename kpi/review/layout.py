@@ -155,6 +155,20 @@ def audit_rows(pack: Pack) -> list[list[str]]:
     ]  # fmt: skip
 
 
+SOURCE_HEADER = ["Batch", "Kind", "File", "SHA-256", "Loaded by", "Loaded at"]
+SOURCE_WIDTHS = [1, 1.6, 3.2, 6.5, 1.6, 2.6]
+
+
+def source_rows(pack: Pack) -> list[list[str]]:
+    """One row per batch behind any figure of the pack (the lineage, deduplicated)."""
+    if pack.sources is None or pack.sources.empty:
+        return []
+    unique = pack.sources.drop_duplicates("batch_id").sort_values("batch_id")
+    return [[str(r.batch_id), r.kind, str(r.file_name), str(r.sha256), str(r.loaded_by),
+             f"{pd.Timestamp(r.loaded_at):%Y-%m-%d %H:%M}"]
+            for r in unique.itertuples(index=False)]  # fmt: skip
+
+
 def spc_summary(pack: Pack) -> pd.DataFrame:
     """Per KPI and line: weeks of the period with a signal, and which rules fired."""
     cols = ["KPI", "Line", "Weeks signalled", "Rules"]

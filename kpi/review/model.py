@@ -191,6 +191,7 @@ class Pack:
     actions: dict | None = None  # corrective actions summary, None = no data yet
     spc: pd.DataFrame | None = None  # SPC signals, None = no SPC module yet
     audit_findings: pd.DataFrame | None = None  # §9.3.2 c 6: kpi.audits.review_findings
+    sources: pd.DataFrame | None = None  # per KPI, the batches behind its figure (lineage)
     notes: dict[str, str] = field(default_factory=dict)
     decisions: list[Decision] = field(default_factory=list)
     previous_review: dict | None = None  # the last saved review before this period

@@ -194,4 +194,16 @@ def build_pdf(
     for section in Section:
         _section(pdf, pack, section, rendered)
     _decisions(pdf, pack)
+    _sources(pdf, pack)
     return bytes(pdf.output())
+
+
+def _sources(pdf: _Report, pack: Pack) -> None:
+    """Where the figures come from: the batches and original files (with their SHA-256)."""
+    rows = L.source_rows(pack)
+    if not rows:
+        return
+    _heading(pdf, "Data sources of these figures")
+    _para(pdf, "Each figure was computed from the current rows of these loads; the XLSX "
+               "sheet 'sources' lists them KPI by KPI.")  # fmt: skip
+    D.table(pdf, L.SOURCE_HEADER, rows, L.SOURCE_WIDTHS)
