@@ -112,3 +112,11 @@ def test_validation_rules_come_from_the_loader():
     production = rules[rules["kind"] == "production"]
     assert set(production["column"]) >= {"date", "units_produced", "planned_minutes"}
     assert any("required" in m for m in production["rejected when the value"])
+
+
+def test_register_cli_prints_the_verification_statement(db_url, capsys):
+    assert main(["register", "--verification", "--format", "json", "--db", db_url]) == 0
+    statement, _, body = capsys.readouterr().out.partition("\n")
+    assert statement.startswith("The figures are verified by ")
+    tests = json.loads(body)
+    assert {t["test"] for t in tests} == {t.node for t in verification.reference_tests()}

@@ -25,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("kpi", nargs="?", help="with 'owner': the KPI")
     parser.add_argument("owner", nargs="?", help="with 'owner': a person or role")
     parser.add_argument("--frequency", help="with 'owner': how often it is monitored")
+    parser.add_argument(
+        "--verification",
+        action="store_true",
+        help="instead: how the software is verified (§7.1.5): statement and reference tests",
+    )
     parser.add_argument("--format", choices=FORMATS, default="table")
     parser.add_argument("--out", type=Path, help="write here (required for xlsx and pdf)")
     parser.add_argument("--user", help="who makes the change (default: $KPI_USER or login)")
@@ -50,7 +55,21 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     finally:
         engine.dispose()
+    if args.verification:
+        print(docs.statement)
+        return _emit_frame(docs.tests, args.format)
     return _emit(docs, args.format, args.out)
+
+
+def _emit_frame(frame, fmt: str) -> int:  # noqa: ANN001
+    from kpi.commands.report import write
+    from kpi.exports import neutralise
+
+    if fmt in ("xlsx", "pdf"):
+        raise UsageError("--verification prints table, csv or json; use --format xlsx or pdf "
+                         "without it for the whole register")  # fmt: skip
+    write(neutralise(frame) if fmt == "csv" else frame, fmt, sys.stdout)
+    return 0
 
 
 def _emit(docs, fmt: str, out: Path | None) -> int:  # noqa: ANN001
