@@ -13,6 +13,7 @@ from kpi.catalogue import CATALOGUE, Dim, Grain
 from kpi.metrics import compute, connected, make_query
 from kpi.settings import Settings
 from kpi.tables import corrective_action_history
+from kpi.views import format_value
 
 if TYPE_CHECKING:
     from kpi.evidence import Bundle
@@ -20,8 +21,9 @@ if TYPE_CHECKING:
 README = """Evidence bundle: {window} (as of {as_of}), made {made} by {user}.
 
 How to trace a figure to its files:
-1. figures/figures.csv lists every figure of the window (total, per month, per line) with
-   its numerator, denominator, target, status and the KPI's definition version.
+1. figures/figures.csv lists every figure of the window (total, per month, per line) as
+   the dashboard shows it ("2.1 %"), with its exact value, numerator, denominator, target,
+   status and the KPI's definition version.
 2. Take the figure's figure_id; figures/lineage.csv lists the batches behind it: input
    kind, rows used, the original file's name and SHA-256, who loaded it and when.
 3. originals/<sha256>/<file name> is that file (its SHA-256 is its folder's name, and the
@@ -89,8 +91,10 @@ def figures_with_lineage(
         lineages.append(found.merge(frame[["figure_id", *_keys(frame)]], on=_keys(frame)))
     out = pd.concat(figures, ignore_index=True)
     out["definition_version"] = [register.definition_version(k) for k in out["kpi"]]
-    columns = ["figure_id", "grain", "period", "plant", "line", "kpi", "value", "numerator",
-               "denominator", "target", "status", "definition_version"]  # fmt: skip
+    out["shown"] = [format_value(v, CATALOGUE[k].unit)  # as the dashboard writes it: "2.1 %"
+                    for v, k in zip(out["value"], out["kpi"], strict=True)]  # fmt: skip
+    columns = ["figure_id", "grain", "period", "plant", "line", "kpi", "shown", "value",
+               "numerator", "denominator", "target", "status", "definition_version"]  # fmt: skip
     out = out.reindex(columns=columns)
     lin = pd.concat(lineages, ignore_index=True)
     lin = lin[["figure_id", *[c for c in lineage.COLUMNS]]]

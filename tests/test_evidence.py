@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from kpi import evidence, lineage
+from kpi.catalogue import CATALOGUE
 from kpi.cli import main
 from kpi.metrics import compute, make_query
+from kpi.views import format_value
 from tests.conftest import ROOT
 
 SAMPLES = ROOT / "data" / "samples"
@@ -83,6 +85,8 @@ def test_bundle_holds_every_part_and_its_hashes(loaded: str, engine, tmp_path: P
     expected = compute(engine, make_query(["scrap_rate"], "total", (), dt.date(2026, 11, 1),
                                           dt.date(2026, 11, 30)))  # fmt: skip
     assert float(scrap["value"]) == pytest.approx(float(expected["value"].iloc[0]))
+    assert scrap["shown"] == format_value(float(scrap["value"]), CATALOGUE["scrap_rate"].unit)
+    assert scrap["shown"].endswith("%")
     sources = [r for r in lineage_rows if r["figure_id"] == scrap["figure_id"]]
     assert [(r["file_name"], r["loaded_by"]) for r in sources] == [("production.csv", "quinn")]
     path = f"originals/{sources[0]['sha256']}/production.csv"
