@@ -57,6 +57,7 @@ class Written:
     files: int
     originals_copied: int
     originals_listed_only: int
+    manifest_sha256: str  # also in the audit log: a bundle with a rewritten manifest shows
 
 
 def _sha_of(source: bytes | Path) -> tuple[str, int]:
@@ -103,12 +104,13 @@ def build_bundle(
         "as_of": as_of.isoformat(),
         "max_original_bytes": max_file_bytes,
     }
-    _write_zip(out, bundle, header)
-    with engine.begin() as conn:
-        store.record_audit(conn, settings.user, AUDIT_ACTION, f"{date_from}..{date_to}",
-                           f"{len(bundle.files)} files, {copied} originals copied, "
-                           f"{listed} listed by hash only")  # fmt: skip
-    return Written(out, len(bundle.files) + 1, copied, listed)
+    manifest_sha = _write_zip(out, bundle, header)
+    detail = (f"{len(bundle.files)} files, {copied} originals copied, {listed} listed by "
+              f"hash only; manifest sha256 {manifest_sha}")  # fmt: skip
+    with engine.begin() as conn:  # the manifest's hash in the chained log: a bundle whose
+        # manifest was rewritten to match changed files no longer matches this line
+        store.record_audit(conn, settings.user, AUDIT_ACTION, f"{date_from}..{date_to}", detail)
+    return Written(out, len(bundle.files) + 1, copied, listed, manifest_sha)
 
 
 def _chain_text(verdict: audit_chain.Verdict) -> str:
@@ -117,7 +119,7 @@ def _chain_text(verdict: audit_chain.Verdict) -> str:
     return f"audit log broken at entry {verdict.broken_at}: {verdict.reason}\n"
 
 
-def _write_zip(out: Path, bundle: Bundle, header: dict) -> None:
+def _write_zip(out: Path, bundle: Bundle, header: dict) -> str:
     entries = {}
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
@@ -130,14 +132,17 @@ def _write_zip(out: Path, bundle: Bundle, header: dict) -> None:
                 for chunk in _chunks(source):
                     target.write(chunk)
         manifest = {**header, "algorithm": "sha256", "files": entries}
-        zf.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
+        text = json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
+        zf.writestr(MANIFEST, text)
     partial.replace(out)
+    return hashlib.sha256(text).hexdigest()
 
 
 @dataclass(frozen=True)
 class Verification:
     checked: int
     problems: list[str]
+    manifest_sha256: str = ""  # compare with the export's line in the audit log
 
     @property
     def ok(self) -> bool:
@@ -152,8 +157,8 @@ def verify_bundle(path: Path | io.BytesIO) -> Verification:
         raise EvidenceError(f"not a readable zip: {exc}") from None
     with zf:
         try:
-            manifest = json.loads(zf.read(MANIFEST))
-            listed: dict[str, dict] = manifest["files"]
+            raw = zf.read(MANIFEST)
+            listed: dict[str, dict] = json.loads(raw)["files"]
         except (KeyError, ValueError):
             raise EvidenceError(f"the bundle has no readable {MANIFEST}") from None
         present = {n for n in zf.namelist() if n != MANIFEST}
@@ -171,4 +176,4 @@ def verify_bundle(path: Path | io.BytesIO) -> Verification:
                     size += len(chunk)
             if digest.hexdigest() != listed[name]["sha256"] or size != listed[name]["size"]:
                 problems.append(f"{name}: its SHA-256 does not match the manifest")
-    return Verification(len(present & set(listed)), problems)
+    return Verification(len(present & set(listed)), problems, hashlib.sha256(raw).hexdigest())

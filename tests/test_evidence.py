@@ -17,6 +17,7 @@ from kpi import evidence, lineage
 from kpi.catalogue import CATALOGUE
 from kpi.cli import main
 from kpi.metrics import compute, make_query
+from kpi.store import list_audit
 from kpi.views import format_value
 from tests.conftest import ROOT
 
@@ -93,7 +94,12 @@ def test_bundle_holds_every_part_and_its_hashes(loaded: str, engine, tmp_path: P
     assert original[path] == (SAMPLES / "production.csv").read_bytes()
     assert hashlib.sha256(original[path]).hexdigest() == sources[0]["sha256"]
     assert {r["in_bundle"] for r in index} == {n for n in original}
-    assert evidence.verify_bundle(out).ok
+    result = evidence.verify_bundle(out)
+    assert result.ok
+    log = list_audit(engine)
+    export_line = log[log["action"] == evidence.AUDIT_ACTION].iloc[0]
+    assert export_line["user_name"] == "auditor"
+    assert export_line["detail"].endswith(f"manifest sha256 {result.manifest_sha256}")
 
 
 def test_verify_names_a_changed_file_and_large_originals_are_hash_only(

@@ -46,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
         for problem in result.problems:
             print(f"changed: {problem}", file=sys.stderr)
         if result.ok:
-            print(f"{args.bundle}: intact, {result.checked} files match the manifest")
+            print(f"{args.bundle}: intact, {result.checked} files match the manifest "
+                  f"(manifest sha256 {result.manifest_sha256}: the audit log's "
+                  "evidence.export line names the same)")  # fmt: skip
         return 0 if result.ok else 1
     date_from = date_option(args.date_from, "--from")
     date_to = date_option(args.date_to, "--to")
