@@ -35,6 +35,8 @@ class Action(StrEnum):
     UNDO = "undo"
     EDIT_ACTIONS = "edit_actions"
     RECORD_REVIEWS = "record_reviews"  # save management reviews, update their decisions
+    EXPORT_EVIDENCE = "export_evidence"  # evidence bundles for auditors (files, logs)
+    RECORD_AUDITS = "record_audits"  # internal audits and their findings (ISO 9001 §9.2)
     EDIT_TARGETS = "edit_targets"
     EDIT_SPECS = "edit_specs"  # characteristic specs: units and limits of measurements
     MANAGE_USERS = "manage_users"
@@ -51,6 +53,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.EDIT_ACTIONS,
             Action.RECORD_REVIEWS,
             Action.EDIT_SPECS,
+            Action.EXPORT_EVIDENCE,
+            Action.RECORD_AUDITS,
         }
     ),
     Role.ADMIN: frozenset(Action),

@@ -58,6 +58,9 @@ COMMAND_MODULES: dict[str, str] = {
     "worker": "worker",
     "schedules": "schedules",
     "watch": "watch",
+    "register": "register",
+    "evidence": "evidence",
+    "audits": "audits",
 }
 
 

@@ -469,3 +469,70 @@ sent_messages = sa.Table(
     sa.Column("status", sa.String, nullable=False),  # sent | failed
     sa.Column("error", sa.String, nullable=False, server_default=""),
 )
+
+# --- Evidence for auditors (ISO 9001 §7.5, §9.1, §9.2, §9.3; kpi.register, kpi.audits) ---
+
+# grain: one row per catalogue KPI whose owner or monitoring frequency an admin has set
+kpi_owners = sa.Table(
+    "kpi_owners",
+    metadata,
+    sa.Column("kpi", sa.String, primary_key=True),
+    sa.Column("owner", sa.String, nullable=False, server_default=""),
+    sa.Column("frequency", sa.String, nullable=False, server_default=""),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String, nullable=False),
+)
+
+# grain: one row per internal audit (ISO 9001 §9.2); "" in a scope column = not limited
+internal_audits = sa.Table(
+    "internal_audits",
+    metadata,
+    sa.Column("audit_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("audit_date", sa.Date, nullable=False),
+    sa.Column("title", sa.String, nullable=False),
+    sa.Column("auditor", sa.String, nullable=False, server_default=""),
+    sa.Column("process", sa.String, nullable=False, server_default=""),
+    sa.Column("plant", sa.String, nullable=False, server_default=""),
+    sa.Column("line", sa.String, nullable=False, server_default=""),
+    sa.Column("kpi", sa.String, nullable=False, server_default=""),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String, nullable=False),
+)
+
+# grain: one row per finding of an internal audit (its current state; changes are audited)
+audit_findings = sa.Table(
+    "audit_findings",
+    metadata,
+    sa.Column("finding_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("audit_id", sa.Integer, nullable=False),
+    sa.Column("finding", sa.String, nullable=False),
+    sa.Column("severity", sa.String, nullable=False),  # major | minor | observation | ...
+    sa.Column("action_id", sa.Integer),  # the corrective action that answers it
+    sa.Column("status", sa.String, nullable=False),  # open | closed
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.String, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("updated_by", sa.String, nullable=False),
+)
+
+# grain: one row per saved review: the frozen figures as presented (never updated)
+review_snapshots = sa.Table(
+    "review_snapshots",
+    metadata,
+    sa.Column("review_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("snapshot", sa.String, nullable=False),  # canonical JSON (kpi.review.snapshot)
+    sa.Column("sha256", sa.String(64), nullable=False),  # of snapshot: tampering shows
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+# grain: one row per saved review x exported file format (the file's SHA-256 when saved)
+review_exports = sa.Table(
+    "review_exports",
+    metadata,
+    sa.Column("review_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("format", sa.String, primary_key=True),
+    sa.Column("file_name", sa.String, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)

@@ -93,3 +93,4 @@ if chosen is not None:
     start, end, _ = chosen
     lines = get(Q.DELIVERY_LINES, None, start, end, view.where("otd"))
     drill.rows_table(ctx, lines, "order lines due", "dl")
+    drill.sources("otd", start, end, view.where("otd"), "dl")

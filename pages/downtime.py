@@ -81,6 +81,7 @@ if chosen is not None:
         Q.DRILL_ROWS, "downtime_minutes", start, end, view.where("downtime_minutes") | where
     )
     drill.rows_table(ctx, stops, "stop rows", "dt")
+    drill.sources("downtime_minutes", start, end, view.where("downtime_minutes") | where, "dt")
 
 st.subheader("Data quality")
 issues = get(Q.DATA_QUALITY, view.date_from, view.date_to)

@@ -78,3 +78,4 @@ if chosen is not None:
     start, end, where = chosen
     rows = get(Q.DRILL_ROWS, "oee", start, end, view.where("oee") | where)
     drill.rows_table(ctx, rows, "production rows (shift x machine x product)", "oee")
+    drill.sources("oee", start, end, view.where("oee") | where, "oee")

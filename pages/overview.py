@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi import views
 from kpi.drilldown import readable_misses
-from ui import widgets
+from ui import drill, widgets
 from ui.alerts import alerts_panel
 from ui.data import Q, get
 from ui.frame import frame
@@ -63,3 +63,4 @@ else:
         f"{len(rows)} input rows behind {row['label']} ({start} to {end}), with their batch."
     )
     widgets.table(rows, f"drill_{row['kpi']}", key="drill_rows", height=320)
+    drill.sources(row["kpi"], start, end, where, "ov")

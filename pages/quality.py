@@ -62,3 +62,4 @@ if chosen is not None:
     drill.rows_table(
         ctx, rows, "production rows (shift x machine x product)", "q", percent=["scrap_rate"]
     )
+    drill.sources("scrap_rate", start, end, view.where("scrap_rate") | where, "q")

@@ -10,8 +10,8 @@ from kpi.review import MIME, Format, export, make_request, plots, save_review
 from kpi.review import layout as L
 from kpi.review.model import GROUP_KPIS, GROUP_SECTION, NOTES_ONLY, Pack, Section, section_heading
 from kpi.review.periods import PERIOD_HELP, default_period
+from ui import data, saved_review, session
 from ui import review_widgets as rw
-from ui import session
 from ui.data import Q, get
 from ui.frame import frame
 from ui.registry import PageId
@@ -52,6 +52,8 @@ for section in Section:
             st.markdown(line)
     elif section is Section.MONITORING:
         rw.monitoring(pack)
+    elif section is Section.AUDITS:
+        rw.audits(pack)
     for group, target in GROUP_SECTION.items():
         if target is section:
             rw.objectives_block(pack, GROUP_KPIS[group])
@@ -73,6 +75,7 @@ if not may_record:
     c1.caption("Saving a review needs the QA or admin role.")
 elif c1.button("Save review", key="rv_save", type="primary", icon=":material/save:"):
     review_id = save_review(ctx.engine, ctx.settings, pack)
+    data.clear()
     st.success(f"Saved review {review_id} of {pack.period.label}; the next review will show it.")
 for col, fmt in zip((c2, c3, c4), Format, strict=True):
     options = pdf_options if fmt is Format.PDF else {}
@@ -85,3 +88,6 @@ for col, fmt in zip((c2, c3, c4), Format, strict=True):
         icon=":material/download:",
         on_click="ignore",
     )
+
+st.subheader("Saved reviews, as presented")
+saved_review.saved_reviews(ctx.settings)

@@ -31,6 +31,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "duckdb_only: runs on the DuckDB file backend only")
 
 
+_OUTCOMES: dict[str, str] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Remember each test's outcome: golden and textbook results feed the register's
+    verification statement (ISO 9001 §7.1.5, ``kpi.verification``)."""
+    counts = report.when == "call" or report.outcome == "failed"
+    if counts and _OUTCOMES.get(report.nodeid) != "failed":
+        _OUTCOMES[report.nodeid] = report.outcome
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    import datetime as dt
+
+    from kpi import verification
+
+    if _OUTCOMES:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        verification.record_runs(_OUTCOMES, stamp)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         only = metafunc.definition.get_closest_marker("duckdb_only")

@@ -61,6 +61,8 @@ def test_sign_in_through_the_form(empty_db: str) -> None:
         (Role.VIEWER, PageId.USERS, False),
         (Role.VIEWER, PageId.AUDIT, False),
         (Role.VIEWER, PageId.REVIEW, True),
+        (Role.VIEWER, PageId.REGISTER, True),
+        (Role.VIEWER, PageId.INTERNAL_AUDITS, True),
         (Role.QA, PageId.UPLOAD, True),
         (Role.QA, PageId.AUDIT, True),
         (Role.QA, PageId.TARGETS, False),

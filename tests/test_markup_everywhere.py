@@ -28,7 +28,7 @@ from pptx import Presentation
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from kpi import store, summary
+from kpi import audits, register, store, summary
 from kpi.actions import NewAction, create_action, list_actions
 from kpi.catalogue import Grain
 from kpi.charts_spc import add_action_markers, control_figure
@@ -98,6 +98,10 @@ def hostile_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, di
         create_action(engine, "tester", new)
     exclude_point(engine, "tester", "scrap_rate", {}, Grain.WEEK, WEEK, REASON)
     set_target(engine, settings, TargetSpec("scrap_rate", Scope.LINE, line, 0.02))
+    audit = audits.NewAudit(WEEK, DESCRIPTION, OWNER, process=REASON, line=line)
+    audit_id = audits.add_audit(engine, settings, audit)
+    audits.add_finding(engine, settings, audit_id, DESCRIPTION, "minor")
+    register.set_owner(engine, settings, "scrap_rate", OWNER, REASON)
     engine.dispose()
     return folder, names
 

@@ -13,7 +13,20 @@ from typing import Any
 
 import streamlit as st
 
-from kpi import consistency, drilldown, review, specs, store, targets, variables, views
+from kpi import (
+    audits,
+    consistency,
+    drilldown,
+    lineage,
+    register_export,
+    review,
+    specs,
+    store,
+    targets,
+    variables,
+    views,
+)
+from kpi.review import records, snapshot
 from ui.bootstrap import engine_for, settings
 
 
@@ -42,6 +55,12 @@ class Q(StrEnum):
     MEASURED_CHART = "measured_chart"
     MEASURED_ITEMS = "measured_items"
     REVIEW_PACK = "review_pack"
+    REGISTER = "register"
+    SOURCES = "sources"
+    AUDITS = "audits"
+    FINDINGS = "findings"
+    REVIEWS = "reviews"
+    SAVED_REVIEW = "saved_review"
 
 
 _FUNCS: dict[Q, Any] = {
@@ -69,6 +88,12 @@ _FUNCS: dict[Q, Any] = {
     Q.MEASURED_CHART: variables.measured_chart,
     Q.MEASURED_ITEMS: variables.measured_items,
     Q.REVIEW_PACK: review.prepare,
+    Q.REGISTER: register_export.collect,
+    Q.SOURCES: lineage.figure_batches,
+    Q.AUDITS: audits.list_audits,
+    Q.FINDINGS: audits.list_findings,
+    Q.REVIEWS: records.list_reviews,
+    Q.SAVED_REVIEW: snapshot.open_saved,
 }
 
 

@@ -123,3 +123,15 @@ def rows_table(ctx: Context, rows: pd.DataFrame, what: str, prefix: str, **confi
     st.caption(f"{len(shown):,} {what}, each with the batch that loaded it.")
     widgets.table(shown, f"{prefix}_rows", key=f"{prefix}_rows", height=320, **config)
     originals(ctx, shown, prefix)
+
+
+def sources(kpi: str, start: dt.date, end: dt.date, where: dict[str, str], prefix: str) -> None:
+    """The "sources" panel: every batch behind the current figure, with its original
+    file's name and SHA-256, who loaded it and when (kpi.lineage)."""
+    found = get(Q.SOURCES, kpi, start, end, where)
+    with st.expander(f"Sources: {len(found)} batch(es) behind this figure",
+                     icon=":material/account_tree:"):  # fmt: skip
+        if found.empty:
+            st.caption("No stored rows in this window and scope.")
+        else:
+            widgets.table(found, f"{prefix}_sources", key=f"{prefix}_sources")

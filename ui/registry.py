@@ -28,6 +28,8 @@ class PageId(StrEnum):
     SPC = "spc"
     ACTIONS = "actions"
     REVIEW = "review"
+    REGISTER = "register"
+    INTERNAL_AUDITS = "internal_audits"
     UPLOAD = "upload"
     SPECS = "specs"
     TARGETS = "targets"
@@ -68,6 +70,16 @@ PAGES: tuple[PageSpec, ...] = (
         PageId.REVIEW,
         "Management review",
         ":material/assignment:",
+        Section.DASHBOARDS,
+        filters=False,
+    ),
+    PageSpec(
+        PageId.REGISTER, "KPI register", ":material/menu_book:", Section.DASHBOARDS, filters=False
+    ),
+    PageSpec(
+        PageId.INTERNAL_AUDITS,
+        "Internal audits",
+        ":material/fact_check:",
         Section.DASHBOARDS,
         filters=False,
     ),

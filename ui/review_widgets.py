@@ -183,6 +183,15 @@ def capability(pack: Pack) -> None:
         st.dataframe(frame, hide_index=True, width="stretch", key="rv_capability")
 
 
+def audits(pack: Pack) -> None:
+    """§9.3.2 c 6 from the internal-audit register (Internal audits page)."""
+    for line in L.audit_lines(pack):
+        st.markdown(md(line))
+    rows = L.audit_rows(pack)
+    if rows:
+        st.dataframe(pd.DataFrame(rows, columns=L.AUDIT_HEADER), hide_index=True, width="stretch")
+
+
 def monitoring(pack: Pack) -> None:
     for line in L.spc_lines(pack):
         st.markdown(line)

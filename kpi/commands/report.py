@@ -2,6 +2,8 @@
 
 This is a stable interface people script against: the CSV columns are
 ``period,<each --by dimension>,kpi,value,numerator,denominator,target,status``.
+With ``--lineage`` each figure is followed to its sources instead: one row per figure and
+batch, ``period,<dims>,kpi,value,kind,batch_id,rows,...,sha256,...,loaded_by,loaded_at``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--as-of", dest="as_of", metavar="YYYY-MM-DD", help="for delivery KPIs (default: today)"
     )
     parser.add_argument("--format", choices=("csv", "json", "table"), default="csv")
+    parser.add_argument(
+        "--lineage",
+        action="store_true",
+        help="instead: one row per figure and batch behind it (file, SHA-256, who, when)",
+    )
     add_db_option(parser)
     parser.set_defaults(func=run)
 
@@ -57,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         current_summaries(engine)
         df = compute(engine, query, near_band=settings.near_band)
+        if args.lineage:
+            from kpi.lineage import report_lineage
+
+            df = report_lineage(engine, df, query)
     finally:
         engine.dispose()
     write(df, args.format, sys.stdout)

@@ -13,8 +13,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from kpi import clock
+from kpi.audits import review_findings
 from kpi.catalogue import CATALOGUE, Dim, Grain
 from kpi.drilldown import defect_pareto
+from kpi.lineage import figure_batches
 from kpi.metrics import compute, make_query
 from kpi.review import external
 from kpi.review.measured import capability_table
@@ -137,4 +139,17 @@ def build_pack(bind: sa.Engine, request: ReviewRequest, near_band: float = 0.10)
         actions=external.corrective_actions(bind, request.period, as_of, request.plant),
         spc=external.spc_signals(bind, request.period, _where(request)),
         capability=capability_table(bind, request.period, comparison, as_of, request.plant),
+        audit_findings=review_findings(
+            bind, request.period.start, request.period.end, request.plant
+        ),
+        sources=sources(bind, request, as_of),
     )
+
+
+def sources(bind, request: ReviewRequest, as_of: dt.date) -> pd.DataFrame:
+    """Lineage of the period's figures: per KPI, the batches and files behind it."""
+    period, where = request.period, _where(request)
+    frames = [figure_batches(bind, kpi, period.start, period.end, where, as_of).assign(kpi=kpi)
+              for kpi in ALL_KPIS]  # fmt: skip
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[["kpi", *[c for c in frame.columns if c != "kpi"]]]

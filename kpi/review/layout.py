@@ -156,6 +156,51 @@ def action_items(pack: Pack) -> list[Decision]:
     ]  # fmt: skip
 
 
+AUDIT_HEADER = ["Audit", "Scope", "Finding", "Severity", "Status", "Action"]
+AUDIT_WIDTHS = [3, 2.5, 5, 1.6, 1.3, 1.6]
+
+
+def audit_lines(pack: Pack) -> list[str]:
+    """§9.3.2 c 6 in one or two lines, counted from the internal-audit register."""
+    found = pack.audit_findings
+    if found is None or found.empty:
+        return ["No internal-audit findings in the period, and none still open."]
+    held = [pd.Timestamp(d).date() >= pack.period.start for d in found["audit_date"]]
+    is_open = found["status"] == "open"
+    major = int((is_open & (found["severity"] == "major")).sum())
+    audits = found.loc[held, "audit_id"].nunique()
+    return [
+        f"Findings of {audits} internal audit(s) held in the period: {sum(held)}; "
+        f"still open at the end of the period: {int(is_open.sum())} ({major} major); "
+        f"closed: {int((~is_open).sum())}."
+    ]
+
+
+def audit_rows(pack: Pack) -> list[list[str]]:
+    found = pack.audit_findings
+    if found is None:
+        return []
+    return [
+        [f"{r.audit_date} {r.title}", r.scope, r.finding, r.severity, r.status,
+         "" if pd.isna(r.action_id) else f"#{r.action_id} {r.action_status or ''}".strip()]
+        for r in found.itertuples(index=False)
+    ]  # fmt: skip
+
+
+SOURCE_HEADER = ["Batch", "Kind", "File", "SHA-256", "Loaded by", "Loaded at"]
+SOURCE_WIDTHS = [1, 1.6, 3.2, 6.5, 1.6, 2.6]
+
+
+def source_rows(pack: Pack) -> list[list[str]]:
+    """One row per batch behind any figure of the pack (the lineage, deduplicated)."""
+    if pack.sources is None or pack.sources.empty:
+        return []
+    unique = pack.sources.drop_duplicates("batch_id").sort_values("batch_id")
+    return [[str(r.batch_id), r.kind, str(r.file_name), str(r.sha256), str(r.loaded_by),
+             f"{pd.Timestamp(r.loaded_at):%Y-%m-%d %H:%M}"]
+            for r in unique.itertuples(index=False)]  # fmt: skip
+
+
 def spc_summary(pack: Pack) -> pd.DataFrame:
     """Per KPI and line: weeks of the period with a signal, and which rules fired."""
     cols = ["KPI", "Line", "Weeks signalled", "Rules"]

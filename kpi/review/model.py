@@ -48,8 +48,8 @@ SECTION_TITLES: dict[Section, tuple[str, str]] = {
     Section.IMPROVEMENT: ("9.3.2 f", "Opportunities for improvement"),
 }
 # Sections the data cannot fill: the pack shows only the reviewers' notes there.
-NOTES_ONLY = (Section.CONTEXT, Section.AUDITS, Section.RESOURCES, Section.RISKS,
-              Section.IMPROVEMENT)  # fmt: skip
+# (Audit results come from the internal-audit register, kpi.audits.)
+NOTES_ONLY = (Section.CONTEXT, Section.RESOURCES, Section.RISKS, Section.IMPROVEMENT)
 
 
 class KpiGroup(StrEnum):
@@ -191,6 +191,8 @@ class Pack:
     actions: dict | None = None  # corrective actions summary, None = no data yet
     spc: pd.DataFrame | None = None  # SPC signals, None = no SPC module yet
     capability: pd.DataFrame | None = None  # kpi.review.measured.COLUMNS per characteristic
+    audit_findings: pd.DataFrame | None = None  # §9.3.2 c 6: kpi.audits.review_findings
+    sources: pd.DataFrame | None = None  # per KPI, the batches behind its figure (lineage)
     notes: dict[str, str] = field(default_factory=dict)
     decisions: list[Decision] = field(default_factory=list)
     previous_review: dict | None = None  # the last saved review before this period

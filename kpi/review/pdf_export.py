@@ -141,6 +141,12 @@ def _section(pdf: _Report, pack: Pack, section: Section, rendered: Rendered) -> 
         summary = L.spc_summary(pack)
         if not summary.empty:
             D.table(pdf, list(summary.columns), summary.astype(str).values.tolist(), [3, 2, 2, 4])
+    elif section is Section.AUDITS:
+        for line in L.audit_lines(pack):
+            _para(pdf, line)
+        rows = L.audit_rows(pack)
+        if rows:
+            D.table(pdf, L.AUDIT_HEADER, rows, L.AUDIT_WIDTHS)
     elif section in _GROUP_OF:
         _data_section(pdf, pack, section, rendered)
     _notes(pdf, pack, section)
@@ -194,4 +200,16 @@ def build_pdf(
     for section in Section:
         _section(pdf, pack, section, rendered)
     _decisions(pdf, pack)
+    _sources(pdf, pack)
     return bytes(pdf.output())
+
+
+def _sources(pdf: _Report, pack: Pack) -> None:
+    """Where the figures come from: the batches and original files (with their SHA-256)."""
+    rows = L.source_rows(pack)
+    if not rows:
+        return
+    _heading(pdf, "Data sources of these figures")
+    _para(pdf, "Each figure was computed from the current rows of these loads; the XLSX "
+               "sheet 'sources' lists them KPI by KPI.")  # fmt: skip
+    D.table(pdf, L.SOURCE_HEADER, rows, L.SOURCE_WIDTHS)

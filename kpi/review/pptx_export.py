@@ -213,6 +213,15 @@ def _monitoring_slide(prs, pack: Pack) -> None:
                [3, 2, 2, 4])  # fmt: skip
 
 
+def _audits_slide(prs, pack: Pack) -> None:
+    slide = _slide(prs, section_heading(Section.AUDITS))
+    _text(slide, L.audit_lines(pack), MARGIN, Inches(1.2), WIDTH - 2 * MARGIN, Inches(0.8), 13)
+    rows = L.audit_rows(pack)[:12]
+    if rows:
+        _table(slide, L.AUDIT_HEADER, rows, MARGIN, Inches(2.0), WIDTH - 2 * MARGIN,
+               L.AUDIT_WIDTHS)  # fmt: skip
+
+
 def _decisions_slide(prs, title: str, items, caption: str) -> None:
     slide = _slide(prs, title)
     _text(slide, [caption], MARGIN, Inches(1.2), WIDTH - 2 * MARGIN, Inches(0.4), 12)
@@ -242,6 +251,7 @@ def build_pptx(pack: Pack) -> bytes:
     _capability_slide(prs, pack)
     _nonconformity_slide(prs, pack)
     _monitoring_slide(prs, pack)
+    _audits_slide(prs, pack)
     _suppliers_slide(prs, pack)
     notes = [f"{head}: {text}" for head, text in L.note_items(pack)]
     _lines_slide(prs, "Notes: inputs the data cannot supply", notes or ["No notes recorded."])

@@ -8,16 +8,18 @@ what was decided last time. Every save is one transaction with an audit-log line
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 
 import sqlalchemy as sa
 
 from kpi.metrics import connected
+from kpi.review import snapshot
 from kpi.review.model import Decision, DecisionStatus, ItemKind, Pack
 from kpi.review.periods import Period, parse_period
 from kpi.settings import Settings
-from kpi.store import next_id, now, record_audit
+from kpi.store import archive_path, next_id, now, record_audit
 from kpi.tables import review_decisions, review_records
 
 AUDIT_ACTION = "review.save"
@@ -60,26 +62,56 @@ def save_review(
     pack: Pack,
     notes: dict[str, str] | None = None,
     decisions: list[Decision] | None = None,
+    near_band: float | None = None,
 ) -> int:
-    """Store one review record with its decisions; returns the new review id."""
+    """Store one review record with its decisions and its frozen snapshot (figures with
+    numerators and denominators, cut-off, definition versions, the exported files' hashes);
+    returns the new review id. The exported files are kept in the archive by their hash."""
     notes = {k: v for k, v in (notes if notes is not None else pack.notes).items() if v.strip()}
     items = [d for d in (decisions if decisions is not None else pack.decisions) if d.text.strip()]
+    pack.notes, pack.decisions = notes, items
+    exports = _archive_exports(settings, pack)
+    band = settings.near_band if near_band is None else near_band
     with engine.begin() as conn:
         review_id = next_id(conn, review_records.c.review_id)
+        stamp = now()
         conn.execute(review_records.insert().values(
             review_id=review_id, period=pack.period.code, period_start=pack.period.start,
             period_end=pack.period.end, comparison=pack.request.compare_code, as_of=pack.as_of,
             plant=pack.request.plant or "", figures=figures_json(pack),
-            notes=json.dumps(notes, ensure_ascii=False), saved_at=now(), saved_by=settings.user,
+            notes=json.dumps(notes, ensure_ascii=False), saved_at=stamp, saved_by=settings.user,
         ))  # fmt: skip
         for i, d in enumerate(items, start=1):
             conn.execute(review_decisions.insert().values(
                 review_id=review_id, item_no=i, kind=d.kind.value, text=d.text.strip(),
                 owner=d.owner.strip(), due_date=d.due_date, status=d.status or "open",
             ))  # fmt: skip
-        detail = f"review {review_id}: {len(items)} decisions/actions, notes on {len(notes)} inputs"
+        body = snapshot.build(conn, pack, band, notes, items, exports)
+        digest = snapshot.store_snapshot(conn, review_id, body, stamp)
+        detail = (f"review {review_id}: {len(items)} decisions/actions, notes on {len(notes)} "
+                  f"inputs, snapshot {digest[:12]}")  # fmt: skip
         record_audit(conn, settings.user, AUDIT_ACTION, f"review {pack.period.code}", detail)
     return review_id
+
+
+def _archive_exports(settings: Settings, pack: Pack) -> dict[str, dict]:
+    """Export the pack as PPTX, PDF (native charts: no browser) and XLSX, keep each file in
+    the archive under its SHA-256, and return name, hash and size per format."""
+    from kpi.review import Format, export
+    from kpi.review.pdf_export import ChartMode
+
+    out = {}
+    for fmt in Format:
+        options = {"charts": ChartMode.NATIVE} if fmt is Format.PDF else {}
+        data = export(pack, fmt, **options)
+        digest = hashlib.sha256(data).hexdigest()
+        path = archive_path(settings, digest)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        name = f"management-review-{pack.period.code}.{fmt.value}"
+        out[fmt.value] = {"file_name": name, "sha256": digest, "size_bytes": len(data)}
+    return out
 
 
 def _decisions(conn: sa.Connection, review_id: int) -> list[Decision]:

@@ -65,6 +65,10 @@ def build_xlsx(pack: Pack) -> bytes:
         sheets["capability"] = pack.capability
     if pack.spc is not None:
         sheets["spc signals"] = pack.spc
+    if pack.sources is not None:
+        sheets["sources"] = pack.sources
+    if pack.audit_findings is not None:
+        sheets["audit findings"] = pack.audit_findings
     if pack.actions is not None:
         sheets["corrective actions"] = pack.actions["items"]
     buffer = io.BytesIO()
