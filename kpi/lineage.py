@@ -89,6 +89,29 @@ def _batches_of(bind: sa.Engine | sa.Connection, query: Query) -> pd.DataFrame:
     return out[COLUMNS].sort_values(["kind", "batch_id"], ignore_index=True)
 
 
+def rows_batches(bind: sa.Engine | sa.Connection, kind: Kind, rows: pd.DataFrame) -> pd.DataFrame:
+    """The batches behind rows already read (e.g. a chart's readings: ``batch_id`` and
+    ``date``), in the same shape as ``figure_batches``."""
+    if rows.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    days = pd.to_datetime(rows["date"]).dt.date
+    found = (
+        rows.assign(day=days)
+        .groupby("batch_id")
+        .agg(rows=("day", "size"), first_date=("day", "min"), last_date=("day", "max"))
+        .reset_index()
+        .assign(kind=kind.value)
+    )
+    ids = [int(b) for b in found["batch_id"]]
+    with connected(bind) as conn:
+        query = sa.select(batches.c.batch_id, *(batches.c[c] for c in LEDGER[1:]))
+        ledger = conn.execute(query.where(batches.c.batch_id.in_(ids))).mappings()
+        ledger = pd.DataFrame(list(ledger), columns=["batch_id", *LEDGER[1:]])
+    out = found.merge(ledger, on="batch_id", how="left")
+    out["batch_id"] = out["batch_id"].astype(int)
+    return out[COLUMNS].sort_values("batch_id", ignore_index=True)
+
+
 def report_lineage(bind: sa.Engine | sa.Connection, figures: pd.DataFrame, query: Query):
     """One row per figure of a ``metrics.compute`` frame and batch behind it: the figure's
     keys (period, dimensions, kpi, value), then the batch's kind, rows, file, hash, loader."""

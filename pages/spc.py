@@ -12,7 +12,7 @@ from kpi.laney import overdispersed
 from kpi.spc import CHART_LABELS, SPC_GRAINS, ChartType, SpcError, allowed_charts, spc_chart
 from kpi.spc_rules import RuleSet
 from kpi.variables_store import is_measure_key
-from ui import spc_measured, widgets
+from ui import drill, spc_measured, widgets
 from ui.alerts import follow_link, may_edit_actions
 from ui.data import Q, get
 from ui.frame import frame
@@ -91,6 +91,8 @@ else:
     params = {"kpi": kpi, "period": str(last["period"]), "grain": grain.value} | where
     st.page_link("pages/actions.py", label="Open a corrective action for the latest signal",
                  icon=":material/build:", query_params=params)  # fmt: skip
+
+drill.sources(kpi, view.date_from, view.date_to, where, "spc")  # lineage of the chart
 
 editor = may_edit_actions(ctx.role)
 with st.expander("Baseline and exclusions", icon=":material/tune:", expanded=False):

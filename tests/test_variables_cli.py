@@ -139,3 +139,15 @@ def test_a_spec_sets_its_own_required_cpk(engine, settings, db_url, capsys):
     with engine.connect() as conn:
         details = conn.execute(sa.select(audit_log.c.detail)).scalars().all()
     assert any("minimum Cpk 1.8" in (d or "") for d in details)
+
+
+def test_the_chart_names_the_file_and_loader_behind_its_readings(rings, settings):
+    """Issue 17 lineage on a variables chart: batch, file, hash and who loaded it."""
+    from kpi.lineage import rows_batches
+    from kpi.schema import Kind
+
+    readings = measured_chart(rings, Measured("PR-1", "inside diameter")).readings
+    found = rows_batches(rings, Kind.MEASUREMENTS, readings)
+    assert len(found) == 1 and found.iloc[0]["rows"] == 125
+    assert found.iloc[0]["file_name"] == "rings.csv" and found.iloc[0]["loaded_by"] == "tester"
+    assert len(found.iloc[0]["sha256"]) == 64

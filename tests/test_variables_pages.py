@@ -55,6 +55,11 @@ def test_spc_page_charts_the_worn_hob_with_its_capability(demo_db: str) -> None:
     assert len(at.get("plotly_chart")) == 2  # the X̄-R chart and the histogram
     signals = next(d.value for d in at.dataframe if "panel" in d.value.columns)
     assert "WE1" in set(signals["rule"])
+    sources = next(d.value for d in at.dataframe if "sha256" in d.value.columns)
+    assert sources["file_name"].str.startswith("demo-measurements").all()
+    assert sources["rows"].sum() == len(expected.readings)  # issue 17: lineage of the chart
+    at.radio(key="spc_source").set_value("kpi").run()  # an attribute chart has its sources too
+    assert any(e.label.startswith("Sources:") for e in at.expander)
 
 
 def test_an_alert_link_opens_the_characteristic_and_an_action_follows(demo_db: str) -> None:  # noqa: F811

@@ -7,6 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from kpi.charts_variables import capability_figure, variables_figure
+from kpi.lineage import rows_batches
+from kpi.schema import Kind
 from kpi.spc_readings import VariablesError
 from kpi.spc_rules import RuleSet
 from kpi.spc_store import clear_baseline, freeze_baseline
@@ -77,6 +79,7 @@ def render(ctx: Context, rule_names: dict[RuleSet, str]) -> None:
         return
     _chart(result)
     _signals(result)
+    _sources(ctx, result)
     _capability(result)
     _baseline_and_exclusions(ctx, result)
 
@@ -107,6 +110,14 @@ def _signals(result: MeasuredChart) -> None:
     params = {"kpi": result.item.chart_key} | result.item.where
     st.page_link("pages/actions.py", label="Open a corrective action for the latest signal",
                  icon=":material/build:", query_params=params)  # fmt: skip
+
+
+def _sources(ctx: Context, result: MeasuredChart) -> None:
+    """Lineage (issue 17): the batches, files, hashes and loaders behind the chart."""
+    found = rows_batches(ctx.engine, Kind.MEASUREMENTS, result.readings)
+    with st.expander(f"Sources: {len(found)} batch(es) behind this chart",
+                     icon=":material/account_tree:"):  # fmt: skip
+        widgets.table(found, "spc_measured_sources", key="spc_m_sources")
 
 
 def _capability(result: MeasuredChart) -> None:
