@@ -35,7 +35,8 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class WideLayout:
-    """One row per batch or shift, one column per reason, minutes in the cells."""
+    """Downtime: one row per batch or shift, one column per reason, minutes in the cells.
+    Measurements: one row per subgroup, one column per reading (x1 … x5)."""
 
     value_columns: tuple[str, ...] = ()  # source headers holding minutes; empty = all unmapped
     reason_names: dict[str, str] = field(default_factory=dict)  # header or code -> reason
@@ -93,8 +94,8 @@ def validate_profile(profile: Profile) -> None:
         raise ProfileError(f"Encoding must be one of: {', '.join(ENCODINGS)}.")
     if profile.decimal not in (".", ",") or profile.decimal == profile.thousands:
         raise ProfileError("The decimal separator must be '.' or ',' and differ from thousands.")
-    if profile.wide is not None and spec.kind is not Kind.DOWNTIME:
-        raise ProfileError("A wide layout is only for downtime files.")
+    if profile.wide is not None and spec.kind not in (Kind.DOWNTIME, Kind.MEASUREMENTS):
+        raise ProfileError("A wide layout is only for downtime and measurements files.")
     if profile.skip_lines < 0 or profile.extra_header_lines < 0:
         raise ProfileError("Line counts to skip cannot be negative.")
     _check_computed(profile)

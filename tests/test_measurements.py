@@ -165,3 +165,34 @@ def test_an_import_profile_maps_a_foreign_export_and_spec_problems_name_its_line
     good = import_file(engine, settings, write_csv("g.csv", head + rows), profile=profile)
     assert good.outcome is Outcome.LOADED, [p.describe() for p in good.problems]
     assert sorted(subgroups(engine, "GR-520", "tooth")["value"]) == [-1.5, 2.25]
+
+
+def test_a_wide_export_with_one_column_per_reading_loads_through_a_profile(
+    engine, settings, write_csv
+) -> None:
+    """Issue 18: a subgroup per row, readings x1..x3 in columns; a 0 is a reading, a blank
+    cell is none, and a bad cell names its line and reading column."""
+    from kpi.ingest.imports import import_file
+    from kpi.profiles import Profile, WideLayout
+
+    profile = Profile(
+        name="wide-gauge",
+        kind=Kind.MEASUREMENTS,
+        columns={"date": "Day", "shift": "Shift", "line": "Line", "product": "Part",
+                 "characteristic": "Feature", "subgroup": "Time", "unit": "Unit"},
+        constants={"plant": "Plant 2"},
+        wide=WideLayout(value_columns=("x1", "x2", "x3")),
+    )  # fmt: skip
+    head = "Day,Shift,Line,Part,Feature,Time,Unit,x1,x2,x3\n"
+    rows = ("2026-03-02,A,L5,GR-520,tooth,2026-03-02 07:00,µm,1.5,0,-2\n"
+            "2026-03-02,A,L5,GR-520,tooth,2026-03-02 09:00,µm,3,4,\n")  # fmt: skip
+    set_spec(engine, settings, SPEC)
+    bad = import_file(engine, settings, write_csv("b.csv", head + rows.replace("4,", "x,")),
+                      profile=profile)  # fmt: skip
+    assert bad.outcome is Outcome.REJECTED and _stored(engine) == 0
+    assert [p.line for p in bad.problems] == [3]
+    good = import_file(engine, settings, write_csv("g.csv", head + rows), profile=profile)
+    assert good.outcome is Outcome.LOADED, [p.describe() for p in good.problems]
+    frame = subgroups(engine, "GR-520", "tooth")
+    assert frame.groupby("subgroup")["value"].apply(sorted).tolist() == [[-2.0, 0.0, 1.5],
+                                                                         [3.0, 4.0]]  # fmt: skip

@@ -69,14 +69,17 @@ def _output_names(profile: Profile, labels: dict[str, str]) -> list[str]:
 def _wide_items(
     con: duckdb.DuckDBPyConnection, headers: list[str], profile: Profile
 ) -> tuple[list[str], dict[str, str]]:
-    """Unpivot the reason columns of ``s`` into one row per non-empty, non-zero cell."""
+    """Unpivot the value columns of ``s``: downtime gives one row per non-empty, non-zero
+    reason cell (the header names the reason); measurements one row per non-empty reading
+    (a reading of 0 is a reading)."""
     assert profile.wide is not None
+    readings = Kind(profile.kind) is Kind.MEASUREMENTS
     id_headers = set(h.lower() for h in profile.columns.values())
     id_headers |= {h.lower() for how in profile.computed.values() for h in how.columns}
     if profile.lookup:
         id_headers.add(profile.lookup.key.lower())
     wanted = profile.wide.value_columns or tuple(h for h in headers if h.lower() not in id_headers)
-    cells = [locate(headers, h, "reason column") for h in wanted]
+    cells = [locate(headers, h, "reading column" if readings else "reason column") for h in wanted]
     reasons = " ".join(
         f"WHEN '{cell}' THEN {sql_text(_reason_name(header, profile))}"
         for cell, header in zip(cells, wanted, strict=True)
@@ -87,8 +90,12 @@ def _wide_items(
         f"CASE wide_cell {reasons} END AS wide_reason, CASE wide_cell {order} END AS wide_order "
         f"FROM (UNPIVOT s ON {', '.join(cells)} INTO NAME wide_cell VALUE wide_value) "
         "WHERE nullif(trim(wide_value), '') IS NOT NULL "
-        "AND coalesce(try_cast(trim(wide_value) AS DOUBLE), 1) <> 0"
+        + ("" if readings else "AND coalesce(try_cast(trim(wide_value) AS DOUBLE), 1) <> 0")
     )
+    if readings:
+        value = KINDS[Kind.MEASUREMENTS].column("value")
+        item = f'{cell_expr("s.wide_value", value, profile, None)} AS "value"'
+        return [item], {"value": "cell of a reading column"}
     minutes = KINDS[Kind.DOWNTIME].column("minutes")
     items = [
         's.wide_reason AS "reason"',
