@@ -24,7 +24,7 @@ from kpi.ingest.imports import _as_csv  # the very conversion the load uses
 from kpi.ingest.problems import FileRejected
 from kpi.ingest.profiled import transform
 from kpi.ingest.transform import read_source, to_utf8
-from kpi.profiles import Profile
+from kpi.profiles import WIDE_FILLED, Profile
 from kpi.schema import KINDS, ColType, Kind
 
 PREVIEW_ROWS = 20
@@ -192,7 +192,7 @@ def unmapped_required(profile: Profile) -> list[str]:
     if profile.lookup is not None:
         given |= set(profile.lookup.columns)
     if profile.wide is not None:
-        given |= {"reason", "minutes"}
+        given |= set(WIDE_FILLED[Kind(profile.kind)])
     missing = [
         c.name
         for c in KINDS[Kind(profile.kind)].columns

@@ -33,6 +33,13 @@ class ProfileError(ValueError):
     """A profile that cannot work; the message says which field and why."""
 
 
+# canonical columns a wide layout fills from its unpivoted cells, by kind
+WIDE_FILLED: dict[Kind, tuple[str, ...]] = {
+    Kind.DOWNTIME: ("reason", "minutes"),
+    Kind.MEASUREMENTS: ("value",),
+}
+
+
 @dataclass(frozen=True)
 class WideLayout:
     """Downtime: one row per batch or shift, one column per reason, minutes in the cells.
@@ -94,7 +101,7 @@ def validate_profile(profile: Profile) -> None:
         raise ProfileError(f"Encoding must be one of: {', '.join(ENCODINGS)}.")
     if profile.decimal not in (".", ",") or profile.decimal == profile.thousands:
         raise ProfileError("The decimal separator must be '.' or ',' and differ from thousands.")
-    if profile.wide is not None and spec.kind not in (Kind.DOWNTIME, Kind.MEASUREMENTS):
+    if profile.wide is not None and spec.kind not in WIDE_FILLED:
         raise ProfileError("A wide layout is only for downtime and measurements files.")
     if profile.skip_lines < 0 or profile.extra_header_lines < 0:
         raise ProfileError("Line counts to skip cannot be negative.")

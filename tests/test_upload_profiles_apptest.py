@@ -239,3 +239,28 @@ def test_edit_a_copy_of_a_suggested_profile(empty_db: str) -> None:
     assert widget(at.text_input, "_production_date_fmt").value == "%d.%m.%Y"
     assert widget(at.text_input, "name_0").value == "mes-shifts"
     assert at.dataframe[-1].value["units_produced"].tolist() == ["1100"]
+
+
+def test_wide_measurements_in_the_editor(empty_db: str) -> None:
+    """Issue 18: a gauge export with one row per subgroup and one column per reading."""
+    from kpi.specs import Spec, set_spec
+
+    engine = engine_of(empty_db)
+    set_spec(engine, load_settings(empty_db, user="qa"),
+             Spec("GR-520", "tooth", "µm", 0.0, -20.0, 20.0, 3))  # fmt: skip
+    wide = ("Day,Shift,Line,Part,Feature,Time,Unit,x1,x2,x3\n"
+            "2026-03-02,A,L5,GR-520,tooth,07:00,µm,1.5,0,-2\n")  # fmt: skip
+    at = upload(open_page(PageId.UPLOAD), "gauge.csv", wide.encode())
+    widget(at.selectbox, "_kind").select("measurements").run()
+    widget(at.checkbox, "_wide").check().run()
+    for canonical, header in {"date": "Day", "shift": "Shift", "line": "Line", "product": "Part",
+                              "characteristic": "Feature", "subgroup": "Time",
+                              "unit": "Unit"}.items():  # fmt: skip
+        widget(at.selectbox, f"_measurements_{canonical}_src").select(header)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    preview = at.dataframe[-1].value
+    assert list(preview["value"]) == ["1.5", "0", "-2"]
+    at.button(key="commit").click().run()
+    assert any("loaded 3 measurements rows" in s.value for s in at.success), at.error
+    assert store.current_row_counts(engine)["measurements"] == 3

@@ -12,7 +12,7 @@ import streamlit as st
 
 from kpi import profile_drafts as drafts
 from kpi.computed import OP_LABELS, Computed, ComputedError, Op, check
-from kpi.profiles import Profile
+from kpi.profiles import WIDE_FILLED, Profile
 from kpi.schema import KINDS, ColType, Kind
 from ui.safe import md
 
@@ -30,7 +30,8 @@ def computed(
 ) -> tuple[dict[str, Computed], dict[str, object]]:
     """The computed columns chosen, and a container per column for its preview."""
     spec = KINDS[kind]
-    names = [c.name for c in spec.columns if not (wide and c.name in ("reason", "minutes"))]
+    filled = WIDE_FILLED.get(kind, ()) if wide else ()
+    names = [c.name for c in spec.columns if c.name not in filled]
     start = [n for n in (seed.computed if seed else {}) if n in names]
     chosen = st.multiselect(
         "Computed columns (for a column your file does not hold as such)",

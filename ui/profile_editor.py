@@ -150,7 +150,8 @@ def describe(profile: Profile) -> str:
     if profile.skip_lines:
         parts.append(f"header on line {profile.skip_lines + 1}")
     if profile.wide:
-        parts.append("wide layout (one column per reason)")
+        per = "reading" if profile.kind == Kind.MEASUREMENTS else "reason"
+        parts.append(f"wide layout (one column per {per})")
     if profile.lookup:
         parts.append(f"lookup on '{profile.lookup.key}'")
     return " · ".join(parts)
@@ -224,7 +225,11 @@ def editor(ctx: Context, pv: Preview, data: bytes, key: str) -> Plan:
     if kind is None or source.problems:
         st.info("Choose the kind of data this file holds to map its columns.")
         return Plan(blocked=["Choose the kind and map the columns in the mapping editor."])
-    wide = fields.wide(p, seed, source.headers) if kind is Kind.DOWNTIME else None
+    wide = None
+    if kind is Kind.DOWNTIME:
+        wide = fields.wide(p, seed, source.headers)
+    elif kind is Kind.MEASUREMENTS:
+        wide = fields.wide_readings(p, seed, source.headers)
     columns, constants, formats = fields.mapping(p, kind, seed, source, wide is not None)
     computed, boxes = computed_fields.computed(p, kind, seed, source.headers, wide is not None)
     numbers = fields.numbers(p, seed)

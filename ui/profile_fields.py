@@ -15,7 +15,7 @@ import streamlit as st
 from kpi import encodings
 from kpi import profile_drafts as drafts
 from kpi.encodings import ENCODINGS
-from kpi.profiles import Lookup, Profile, WideLayout
+from kpi.profiles import WIDE_FILLED, Lookup, Profile, WideLayout
 from kpi.schema import KINDS, ColType, Column, Kind, normalise_header
 from kpi.uploads import Preview
 from ui.safe import md
@@ -119,7 +119,7 @@ def mapping(
     constants: dict[str, str] = {}
     formats: dict[str, str] = {}
     for column in KINDS[kind].columns:
-        if wide and column.name in ("reason", "minutes"):
+        if wide and column.name in WIDE_FILLED.get(kind, ()):
             continue
         header, constant, fmt = _column_row(p, kind, column, seed, source)
         if header:
@@ -128,7 +128,9 @@ def mapping(
             constants[column.name] = constant.strip()
         if fmt.strip() and column.type in _DATES:
             formats[column.name] = fmt.strip()
-    if wide:
+    if wide and kind is Kind.MEASUREMENTS:
+        st.caption("value comes from the reading columns (wide layout below).")
+    elif wide:
         st.caption("reason and minutes come from the reason columns (wide layout below).")
     return columns, constants, formats
 
@@ -212,6 +214,21 @@ def wide(p: str, seed: Profile | None, headers: list[str]) -> WideLayout | None:
         placeholder="1 = Emergency stop\n2 = Batch change", key=f"{p}_wide_names",
     )  # fmt: skip
     return WideLayout(tuple(chosen), drafts.parse_pairs(names))
+
+
+def wide_readings(p: str, seed: Profile | None, headers: list[str]) -> WideLayout | None:
+    """Measurements with one row per subgroup and one column per reading (x1 … x5)."""
+    start = seed.wide if seed else None
+    on = st.checkbox("Wide layout: one row per subgroup, one column per reading",
+                     value=start is not None, key=f"{p}_wide")  # fmt: skip
+    if not on:
+        return None
+    chosen = st.multiselect(
+        "Reading columns (none chosen: every column not mapped above)", headers,
+        default=[h for h in (start.value_columns if start else ()) if h in headers],
+        key=f"{p}_wide_cols",
+    )  # fmt: skip
+    return WideLayout(tuple(chosen))
 
 
 def lookup(p: str, seed: Profile | None, headers: list[str]) -> Lookup | None:
