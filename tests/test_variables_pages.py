@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from kpi import review, store
 from kpi.actions import list_actions
 from kpi.alerts import AlertKind, current_alerts
+from kpi.review import snapshot
 from kpi.settings import load_settings
 from kpi.variables import Measured, measured_chart
 from tests.test_pages_apptest import APP, demo_db, demo_template  # noqa: F401
@@ -104,3 +105,6 @@ def test_review_pack_lists_capability_by_line_with_the_same_cpk(demo_db: str) ->
     deck = Presentation(io.BytesIO(review.export(pack, review.Format.PPTX)))
     text = " ".join(s.text_frame.text for sl in deck.slides for s in sl.shapes if s.has_text_frame)
     assert "Process capability" in text and "below it" in text
+    review_id = review.save_review(engine, load_settings(demo_db, user="qa"), pack)
+    frozen = snapshot.load(engine, review_id)["capability"]  # as presented (issue 17)
+    assert [r["value"] for r in frozen] == list(table["value"])

@@ -74,6 +74,7 @@ def build(conn: sa.Connection, pack: Pack, near_band: float, notes: dict, decisi
           exports: dict[str, str]) -> dict:  # fmt: skip
     """The snapshot body (a plain dict) of one review being saved, read on ``conn``."""
     findings = pack.audit_findings if pack.audit_findings is not None else pd.DataFrame()
+    capability = pack.capability if pack.capability is not None else pd.DataFrame()
     return {
         "period": pack.period.code,
         "comparison": pack.comparison.code,
@@ -85,6 +86,9 @@ def build(conn: sa.Connection, pack: Pack, near_band: float, notes: dict, decisi
         "sentences": {o.kpi: o.sentence for o in pack.objectives},
         "suppliers": [
             {k: _clean(v) for k, v in r.items()} for r in pack.suppliers.to_dict("records")
+        ],  # fmt: skip
+        "capability": [  # measured characteristics' Cpk as presented (issue 18)
+            {k: _clean(v) for k, v in r.items()} for r in capability.to_dict("records")
         ],  # fmt: skip
         "cut_off": cut_off(conn),
         "definition_versions": {k: definition_version(k, full=True) for k in ALL_KPIS},
