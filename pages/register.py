@@ -22,7 +22,7 @@ st.caption(
     "definition does."
 )
 widgets.table(docs.register, "kpi-register", key="reg_table")
-c1, c2, _ = st.columns([1, 1, 6])
+c1, c2, _ = st.columns([2, 2, 5])  # wide enough for the labels ("Registe…" was cut)
 c1.download_button("Register PDF", data=lambda: register_export.to_pdf(docs),
                    file_name="kpi-register.pdf", mime="application/pdf", key="reg_pdf",
                    icon=":material/download:", on_click="ignore")  # fmt: skip
