@@ -6,6 +6,7 @@ click). Measurements are checked against these at load, so a spec comes first.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from kpi.auth import Action
@@ -56,9 +57,13 @@ def _save_form() -> None:
             st.success(f"Saved spec {spec_id}: {md(spec.describe())}, {md(spec.limits())}")
 
 
-def _end_form(spec_ids: list[int]) -> None:
-    c1, c2, c3 = st.columns([2, 2, 2])
-    spec_id = c1.selectbox("Spec", spec_ids, key="s_end_id")
+def _day(value: object) -> str:
+    return "…" if value is None or pd.isna(value) else str(value)
+
+
+def _end_form(names: dict[int, str]) -> None:
+    c1, c2, c3 = st.columns([3, 2, 1])
+    spec_id = c1.selectbox("Spec", list(names), key="s_end_id", format_func=names.get)
     last_day = c2.date_input("Last valid day", key="s_end_on", format="YYYY-MM-DD")
     if c3.button("End spec", icon=":material/event_busy:", key="s_end"):
         session.require(Action.EDIT_SPECS)
@@ -77,7 +82,9 @@ if may_edit:
     stored = data.get(data.Q.SPECS)
     if not stored.empty:
         st.subheader("End a spec's validity")
-        _end_form([int(i) for i in stored["spec_id"]])
+        _end_form({int(r.spec_id): f"#{r.spec_id} {r.product} · {r.characteristic} "
+                   f"({_day(r.valid_from)} to {_day(r.valid_to)})"
+                   for r in stored.itertuples(index=False)})  # fmt: skip
 else:
     st.info("Only QA and admins can change specs.", icon=":material/lock:")
 
