@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi import views
 from kpi.drilldown import readable_misses
-from ui import drill, widgets
+from ui import drill, kiosk, widgets
 from ui.alerts import alerts_panel
 from ui.data import Q, get
 from ui.frame import frame
@@ -31,6 +31,11 @@ else:
     for i, t in enumerate(tiles):
         with columns[i % 4]:
             widgets.tile(t)
+    if not kiosk.active():  # lineage of a tile (issue 17): the batches and files behind it
+        labels = {t.kpi: t.label for t in tiles}
+        pick = st.selectbox("Where a tile's figure comes from", list(labels),
+                            format_func=labels.get, key="ov_src_kpi")  # fmt: skip
+        drill.sources(pick, start, end, view.where(pick), "ovt")
 
 alerts_panel(ctx)
 

@@ -64,6 +64,15 @@ def test_the_quality_drill_down_lists_the_sources_of_the_figure(demo_db: str) ->
     assert set(table["kind"]) == {"production"}
 
 
+def test_every_overview_tile_can_show_the_sources_of_its_figure(demo_db: str) -> None:
+    at = _as(None, PageId.OVERVIEW)
+    at.selectbox(key="ov_src_kpi").select("otd").run()
+    panel = [e for e in at.expander if e.label.startswith("Sources:")][0]
+    table = panel.dataframe[0].value
+    assert set(table["kind"]) == {"deliveries"}
+    assert table["file_name"].str.startswith("demo-deliveries").all()
+
+
 def test_qa_records_an_audit_and_a_finding_on_the_page(empty_db: str) -> None:
     from kpi import audits
 
