@@ -105,6 +105,7 @@ def test_review_pack_lists_capability_by_line_with_the_same_cpk(demo_db: str) ->
     deck = Presentation(io.BytesIO(review.export(pack, review.Format.PPTX)))
     text = " ".join(s.text_frame.text for sl in deck.slides for s in sl.shapes if s.has_text_frame)
     assert "Process capability" in text and "below it" in text
+    assert "Data sources of these figures" in text  # issue 17: lineage in the deck too
     review_id = review.save_review(engine, load_settings(demo_db, user="qa"), pack)
     frozen = snapshot.load(engine, review_id)["capability"]  # as presented (issue 17)
     assert [r["value"] for r in frozen] == list(table["value"])

@@ -198,6 +198,19 @@ def _capability_slide(prs, pack: Pack) -> None:
                L.CAPABILITY_WIDTHS)  # fmt: skip
 
 
+def _sources_slide(prs, pack: Pack) -> None:
+    """Lineage (§7.5): the loads every figure of the deck was computed from."""
+    rows = L.source_rows(pack)
+    if not rows:
+        return
+    slide = _slide(prs, "Data sources of these figures")
+    text = ["Each figure was computed from the current rows of these loads (file, SHA-256, "
+            "who loaded it); the XLSX sheet 'sources' lists them KPI by KPI."]  # fmt: skip
+    _text(slide, text, MARGIN, Inches(1.2), WIDTH - 2 * MARGIN, Inches(0.6), 12)
+    _table(slide, L.SOURCE_HEADER, rows[:12], MARGIN, Inches(1.9), WIDTH - 2 * MARGIN,
+           L.SOURCE_WIDTHS)  # fmt: skip
+
+
 def _lines_slide(prs, title: str, lines: list[str]) -> None:
     slide = _slide(prs, title)
     _text(slide, lines, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.5), 14)
@@ -253,6 +266,7 @@ def build_pptx(pack: Pack) -> bytes:
     _monitoring_slide(prs, pack)
     _audits_slide(prs, pack)
     _suppliers_slide(prs, pack)
+    _sources_slide(prs, pack)
     notes = [f"{head}: {text}" for head, text in L.note_items(pack)]
     _lines_slide(prs, "Notes: inputs the data cannot supply", notes or ["No notes recorded."])
     actions = [d for d in pack.decisions if d.kind.value == "action"]
