@@ -80,7 +80,8 @@ def test_clicking_a_point_of_a_line_fills_the_drill_down(server: str, page) -> N
     assert _box(page, "starting") < newest  # the oldest period of the series
     assert page.locator(ERROR).count() == 0
     plant, line = name.split(" · ")
-    table = page.locator('[data-testid="stDataFrame"]').last
+    # the drill-down rows: the last table shown (a collapsed Sources panel follows it)
+    table = page.locator('[data-testid="stDataFrame"] >> visible=true').last
     assert table.is_visible() and plant and line
 
 
