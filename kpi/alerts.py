@@ -34,6 +34,7 @@ SPC_WATCH: tuple[str, ...] = tuple(k.name for k in CATALOGUE.values() if k.spc_w
 RECENT_PERIODS = 4
 BEYOND = (Rule.WE1, Rule.N1)  # measured characteristics alert on points beyond the limits
 RECENT_DAYS = 7  # measured characteristics: a signal in the last week of subgroups alerts
+MEASURED_DAYS = 56  # a variables chart's alert window: eight weeks of subgroups set its limits
 WINDOW_DAYS = {Grain.DAY: 90, Grain.WEEK: 182, Grain.MONTH: 730}
 COLUMNS = [
     "alert_id", "kind", "kpi", "label", "scope", "period", "value", "target", "rules",
@@ -212,11 +213,13 @@ def alerts_frame(
 def measured_signals(bind, grain: Grain, window) -> list[Alert]:
     """SPC signals of measured characteristics, one chart per (product, characteristic,
     line), as on the SPC page: an alert when a subgroup of the last RECENT_DAYS is beyond
-    the control limits. Choice: the run rules (WE2-4, N2-8) stay on the page; on charts with
+    the control limits of the last MEASURED_DAYS (the window the alert's link opens).
+    Choice: the run rules (WE2-4, N2-8) stay on the page; on charts with
     a subgroup every two hours they would raise a false alarm most weeks on every chart."""
     from kpi.spc_readings import VariablesError
     from kpi.variables import measured_chart, measured_items
 
+    window = (max(window[0], window[1] - dt.timedelta(days=MEASURED_DAYS - 1)), window[1])
     out = []
     for item in measured_items(bind, *window):
         try:
