@@ -55,7 +55,7 @@ def test_status_update_and_pdf_from_the_warm_browser(server, page, tmp_path: Pat
     page.wait_for_timeout(6_000)  # time for the warm browser to start, as a reader would
     started = time.monotonic()
     with page.expect_download(timeout=120_000) as download:
-        page.get_by_role("button", name="PDF").click()
+        page.get_by_role("button", name="PDF", exact=True).click()  # not "Saved PDF"
     data = Path(download.value.path()).read_bytes()
     seconds = time.monotonic() - started
     print(f"PDF download from the page: {seconds:.2f} s, {len(data):,} bytes")
