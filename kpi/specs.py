@@ -22,8 +22,8 @@ from kpi.grains import parse_date
 from kpi.ingest.names import normalise
 from kpi.metrics import connected
 from kpi.settings import Settings
-from kpi.store import next_id, now, record_audit
-from kpi.tables import audit_log, characteristic_specs
+from kpi.store import audit_history, next_id, now, record_audit
+from kpi.tables import characteristic_specs
 
 AUDIT_ACTIONS = ("spec.set", "spec.end", "spec.import")
 MAX_SUBGROUP = 25  # the X̄-R / X̄-S constants tables end at n = 25
@@ -292,11 +292,4 @@ def set_specs(engine: sa.Engine, settings: Settings, specs: list[Spec], source: 
 
 def spec_history(bind: sa.Engine | sa.Connection) -> pd.DataFrame:
     """Every audited spec change, newest first."""
-    query = (
-        sa.select(audit_log)
-        .where(audit_log.c.action.in_(AUDIT_ACTIONS))
-        .order_by(audit_log.c.event_id.desc())
-    )
-    with connected(bind) as conn:
-        rows = conn.execute(query).mappings().all()
-    return pd.DataFrame(rows, columns=[c.name for c in audit_log.columns])
+    return audit_history(bind, AUDIT_ACTIONS)

@@ -203,3 +203,19 @@ def data_version(engine: sa.Engine) -> str:
     if path is not None and str(path) == ":memory:":
         path = None
     return dialect.data_version(engine, path)
+
+
+def audit_history(bind: sa.Engine | sa.Connection, actions: tuple[str, ...]) -> pd.DataFrame:
+    """Every audit-log entry of these actions, newest first (a change history page or CLI)."""
+    import pandas as pd
+
+    from kpi.metrics import connected
+
+    query = (
+        sa.select(audit_log)
+        .where(audit_log.c.action.in_(actions))
+        .order_by(audit_log.c.event_id.desc())
+    )
+    with connected(bind) as conn:
+        rows = conn.execute(query).mappings().all()
+    return pd.DataFrame(rows, columns=[c.name for c in audit_log.columns])

@@ -25,8 +25,8 @@ from kpi.grains import parse_date
 from kpi.metrics import Query, connected
 from kpi.settings import Settings
 from kpi.status import Ideal, decide, exact_value, ideal_of
-from kpi.store import next_id, now, record_audit
-from kpi.tables import audit_log, targets
+from kpi.store import audit_history, next_id, now, record_audit
+from kpi.tables import targets
 from kpi.target_rule import reference_date
 
 
@@ -330,11 +330,4 @@ def import_targets(engine: sa.Engine, settings: Settings, text: str, file_name: 
 
 def target_history(bind: sa.Engine | sa.Connection) -> pd.DataFrame:
     """Every audited target change, newest first."""
-    query = (
-        sa.select(audit_log)
-        .where(audit_log.c.action.in_(AUDIT_ACTIONS))
-        .order_by(audit_log.c.event_id.desc())
-    )
-    with connected(bind) as conn:
-        rows = conn.execute(query).mappings().all()
-    return pd.DataFrame(rows, columns=[c.name for c in audit_log.columns])
+    return audit_history(bind, AUDIT_ACTIONS)
