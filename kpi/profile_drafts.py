@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,23 +87,30 @@ def upload_path(folder: Path, data: bytes) -> Path:
     return folder / ("upload.xlsx" if data[:4] == excel.XLSX_MAGIC else "upload.csv")
 
 
-def read_source_rows(path: Path, profile: Profile, sheet: str = "") -> Source:
-    """Headers and first rows of ``path`` read with the profile's encoding and layout."""
+@contextmanager
+def _opened(path: Path, profile: Profile, sheet: str) -> Iterator[tuple[object, list[str]]]:
+    """The source read with the profile's encoding and layout as table ``s`` of a scratch
+    DuckDB, and its headers (both previews start here; FileRejected says why not)."""
     with tempfile.TemporaryDirectory(prefix="kpi-draft-") as tmp:
         folder = Path(tmp)
-        try:
-            readable, _ = _as_csv(path, profile, sheet, folder)
-            text = to_utf8(readable, profile.encoding, folder)
-            with duckdb.connect() as con:
-                headers = read_source(
-                    con, text, "s", profile.skip_lines, profile.extra_header_lines,
-                    profile.delimiter,
-                )  # fmt: skip
-                frame = con.execute(
-                    f"SELECT * EXCLUDE (src_line) FROM s ORDER BY src_line LIMIT {SAMPLE_ROWS}"
-                ).df()
-        except FileRejected as rejected:
-            return Source(problems=[p.describe() for p in rejected.problems])
+        readable, _ = _as_csv(path, profile, sheet, folder)
+        text = to_utf8(readable, profile.encoding, folder)
+        with duckdb.connect() as con:
+            headers = read_source(
+                con, text, "s", profile.skip_lines, profile.extra_header_lines, profile.delimiter
+            )
+            yield con, headers
+
+
+def read_source_rows(path: Path, profile: Profile, sheet: str = "") -> Source:
+    """Headers and first rows of ``path`` read with the profile's encoding and layout."""
+    try:
+        with _opened(path, profile, sheet) as (con, headers):
+            frame = con.execute(
+                f"SELECT * EXCLUDE (src_line) FROM s ORDER BY src_line LIMIT {SAMPLE_ROWS}"
+            ).df()
+    except FileRejected as rejected:
+        return Source(problems=[p.describe() for p in rejected.problems])
     frame.columns = _unique(headers)[: len(frame.columns)]
     return Source(headers, frame)
 
@@ -234,27 +243,19 @@ def preview_computed(path: Path, profile: Profile, name: str, sheet: str = "") -
     value cannot be made shows why in the ``problem`` column.
     """
     how = profile.computed[name]
-    with tempfile.TemporaryDirectory(prefix="kpi-draft-") as tmp:
-        folder = Path(tmp)
-        try:
-            readable, _ = _as_csv(path, profile, sheet, folder)
-            text = to_utf8(readable, profile.encoding, folder)
-            with duckdb.connect() as con:
-                headers = read_source(
-                    con, text, "s", profile.skip_lines, profile.extra_header_lines,
-                    profile.delimiter,
-                )  # fmt: skip
-                built = computed_sql.build(name, how, profile, headers)
-                cells = [f"s.{computed_sql.locate(headers, h, name)}" for h in how.columns]
-                frame = con.execute(
-                    f"SELECT {', '.join(cells)}, {built.value}, "
-                    f"{computed_sql.problem_expr(built.checks)} FROM s ORDER BY src_line "
-                    f"LIMIT {COMPUTED_PREVIEW_ROWS}"
-                ).df()
-        except FileRejected as rejected:
-            return DraftPreview(problems=[p.describe() for p in rejected.problems])
-        except duckdb.Error as exc:
-            return DraftPreview(problems=[f"This column cannot be computed: {exc}"])
+    try:
+        with _opened(path, profile, sheet) as (con, headers):
+            built = computed_sql.build(name, how, profile, headers)
+            cells = [f"s.{computed_sql.locate(headers, h, name)}" for h in how.columns]
+            frame = con.execute(
+                f"SELECT {', '.join(cells)}, {built.value}, "
+                f"{computed_sql.problem_expr(built.checks)} FROM s ORDER BY src_line "
+                f"LIMIT {COMPUTED_PREVIEW_ROWS}"
+            ).df()
+    except FileRejected as rejected:
+        return DraftPreview(problems=[p.describe() for p in rejected.problems])
+    except duckdb.Error as exc:
+        return DraftPreview(problems=[f"This column cannot be computed: {exc}"])
     frame.columns = _unique([*how.columns, f"→ {name}", "problem"])
     return DraftPreview(frame.fillna(""))
 
